@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stacks.h - interning of strings and frames, and counting of stacks.
+ *
+ * Pure: no target access. Strings, frames and stacks are interned once and
+ * named by small ids that stay valid until stacks_release(). A frame is
+ * (file, function, line); a stack is an array of frame ids, always stored
+ * leaf first (innermost frame at index 0), as the walker produces them.
+ * Writers reverse the order where the format wants root first.
+ */
+#ifndef PF_STACKS_H
+#define PF_STACKS_H
+
+#include "compat.h"
+
+struct frame {
+	uint32_t file;		/* string id */
+	uint32_t name;		/* string id */
+	int32_t line;		/* 0 when unknown */
+};
+
+struct stack {
+	uint32_t first;		/* index of its first frame id in stacks.frame_ids */
+	uint32_t depth;
+	uint64_t count;		/* samples with exactly this stack */
+	uint64_t hash;
+};
+
+/* Flamechart events: one per recorded sample, in time order. */
+#define STACK_IDLE UINT32_MAX
+#define STACK_FAILED (UINT32_MAX - 1)
+struct chart_event {
+	uint64_t ts_us;		/* microseconds since the Unix epoch */
+	uint32_t stack;		/* stack id, STACK_IDLE or STACK_FAILED */
+};
+
+struct hashidx {		/* open-addressing index: slot -> id + 1, 0 = empty */
+	uint32_t *slots;
+	size_t mask;		/* capacity - 1; capacity is a power of two */
+	size_t used;
+};
+
+struct stacks {
+	/* strings: bytes in one arena, each NUL-terminated */
+	char *str_arena;
+	size_t str_len, str_cap;
+	uint32_t *str_off;		/* id -> offset in the arena */
+	uint32_t *str_size;		/* id -> length without the NUL */
+	size_t nstrs, str_ids_cap;
+	struct hashidx str_idx;
+
+	struct frame *frames;
+	size_t nframes, frames_cap;
+	struct hashidx frame_idx;
+
+	uint32_t *frame_ids;		/* all stacks' frame ids, back to back */
+	size_t frame_ids_len, frame_ids_cap;
+	struct stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct hashidx stack_idx;
+
+	uint64_t idle, failed;		/* samples counted as (idle) / (failed) */
+
+	bool keep_events;		/* record chart events (--flamechart) */
+	struct chart_event *events;
+	size_t nevents, events_cap;
+};
+
+void stacks_init(struct stacks *st, bool keep_events);
+void stacks_release(struct stacks *st);
+
+/* Intern `s[0..len)` (may hold any bytes but NUL); returns its id. */
+uint32_t stacks_intern_str(struct stacks *st, const char *s, size_t len);
+/* The NUL-terminated string of `id` (length in *len if len is not NULL). */
+const char *stacks_str(const struct stacks *st, uint32_t id, size_t *len);
+
+uint32_t stacks_intern_frame(struct stacks *st, uint32_t file, uint32_t name, int32_t line);
+const struct frame *stacks_frame(const struct stacks *st, uint32_t id);
+
+/*
+ * stacks_add - count `count` samples of the stack `frames[0..depth)` (leaf
+ * first, depth >= 1); returns the stack's id. When keep_events is set, also
+ * records a chart event at `ts_us` (once per call).
+ */
+uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
+		    uint64_t count, uint64_t ts_us);
+/* Count an idle / failed sample (and record its chart event if kept). */
+void stacks_add_idle(struct stacks *st, uint64_t ts_us);
+void stacks_add_failed(struct stacks *st, uint64_t ts_us);
+
+/* The frame ids of stack `id`, leaf first; its depth in *depth. */
+const uint32_t *stacks_frames(const struct stacks *st, uint32_t id, size_t *depth);
+
+#endif
