@@ -26,8 +26,20 @@ enum cli_status {
 	CLI_EXIT_ERROR,		/* message printed: exit 1 */
 };
 
-/* Parse argv (exactly as the compat reference says) into `o`; prints help,
- * version, warnings and errors itself. */
+/*
+ * cli_parse - parse argv (as the compat reference says, with its section 7
+ * changes) into `o`, which it fills entirely. Prints help and version on
+ * stdout, and warnings, usage and errors on stderr, itself; it neither
+ * attaches nor opens anything. With CLI_RUN:
+ *  - exactly one of pid (> 0) and trace_argv is set;
+ *  - trace_argv and output point into argv (never copied; argv is not
+ *    reordered), and seconds is -1 in trace mode;
+ *  - seconds is -1 (no limit), 0 (one sample) or in (0, 1e9];
+ *  - interval_ns is a whole number of microseconds, 1 us to 1e9 s;
+ *  - abi is 0 or a value of some pyoffsets_all() table;
+ *  - dump implies threads.
+ * Resets getopt's state first, so it may be called more than once.
+ */
 enum cli_status cli_parse(int argc, char **argv, struct options *o);
 
 #endif

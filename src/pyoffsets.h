@@ -135,4 +135,14 @@ const struct pyoffsets *const *pyoffsets_all(void);
  */
 int pyoffsets_import_debug(struct pyoffsets *out, const uint8_t *buf, size_t len);
 
+/*
+ * pyoffsets_check - 0 if every field lies inside the bytes the walker reads
+ * for its struct (the limits below), else -PF_EFORMAT. Tables pass by
+ * construction; imported debug offsets are checked with it.
+ */
+#define PYOFFSETS_CODE_MAX 512
+#define PYOFFSETS_FRAME_MAX 256
+#define PYOFFSETS_OBJECT_MAX 128
+int pyoffsets_check(const struct pyoffsets *o);
+
 #endif

@@ -1,2 +1,454 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sampler.c - one profiling run: attach or spawn, locate the interpreter,
+ * sample on absolute deadlines, aggregate, detach, write. The boundary: it
+ * owns every object of the run and alone decides what reaches stderr.
+ */
 #include "compat.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "explain.h"
+#include "output.h"
+#include "ptrace.h"
+#include "pylocate.h"
+#include "pywalk.h"
+#include "remote.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define NSEC 1000000000ull
+#define LOCATE_TIMEOUT_ATTACH_NS (1 * NSEC)
+#define LOCATE_TIMEOUT_TRACE_NS (5 * NSEC)
+#define LOCATE_RETRY_NS (1000000ull)
+#define PROGRESS_EVERY_NS (NSEC / 4)
+
+enum wait_result { WAIT_DEADLINE, WAIT_STOP, WAIT_GONE };
+
+struct run {
+	const struct options *o;
+	struct tracee t;
+	struct remote r;
+	struct pyloc loc;
+	struct stacks st;
+	struct pywalk w;
+	struct pysample s;
+	FILE *out;
+	int sigfd, timerfd;
+	sigset_t blocked, old_mask;
+	bool tty;			/* stderr is a terminal: show progress */
+	uint64_t samples, idle, failed, late;
+	uint64_t start_ns, last_progress_ns;
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+static int fail(const char *fmt, ...) PF_PRINTF(1, 2);
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* ------------------------------------------------------------ signals */
+
+/*
+ * SIGCHLD (the target stopped or changed), and SIGINT/SIGTERM/SIGHUP (stop
+ * and write what we have) are read from a signalfd, so they only ever
+ * interrupt the wait between samples. SIGPIPE is ignored: a closed output
+ * becomes a write error, and the target is still detached first.
+ */
+static int signals_setup(struct run *run)
+{
+	sigemptyset(&run->blocked);
+	sigaddset(&run->blocked, SIGCHLD);
+	sigaddset(&run->blocked, SIGINT);
+	sigaddset(&run->blocked, SIGTERM);
+	sigaddset(&run->blocked, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &run->blocked, &run->old_mask) < 0)
+		return fail("pyflame: cannot block signals: %s", strerror(errno));
+	run->sigfd = signalfd(-1, &run->blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+	run->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (run->sigfd < 0 || run->timerfd < 0)
+		return fail("pyflame: cannot create signal or timer fd: %s", strerror(errno));
+	return 0;
+}
+
+static void signals_restore(struct run *run)
+{
+	if (run->sigfd >= 0)
+		close(run->sigfd);
+	if (run->timerfd >= 0)
+		close(run->timerfd);
+	sigprocmask(SIG_SETMASK, &run->old_mask, NULL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/* Drain the signalfd: WAIT_STOP for a stop request, WAIT_GONE when the
+ * target has gone, else WAIT_DEADLINE (meaning: keep waiting). */
+static enum wait_result read_signals(struct run *run)
+{
+	struct signalfd_siginfo si;
+	enum wait_result res = WAIT_DEADLINE;
+
+	while (read(run->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo != SIGCHLD)
+			res = WAIT_STOP;
+		else if (tracee_service(&run->t) < 0 && res != WAIT_STOP)
+			res = WAIT_GONE;
+	}
+	if (res == WAIT_DEADLINE && (run->t.exited || run->t.execd))
+		res = WAIT_GONE;
+	return res;
+}
+
+/*
+ * wait_until - let the target run until the absolute CLOCK_MONOTONIC time
+ * `deadline`, handling its events meanwhile. A late deadline returns at once.
+ */
+static enum wait_result wait_until(struct run *run, uint64_t deadline)
+{
+	struct itimerspec its = { .it_value = { (time_t)(deadline / NSEC), (long)(deadline % NSEC) } };
+	struct pollfd fds[2] = { { run->sigfd, POLLIN, 0 }, { run->timerfd, POLLIN, 0 } };
+	enum wait_result res;
+	uint64_t ticks;
+
+	if (timerfd_settime(run->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return WAIT_STOP;
+	for (;;) {
+		if ((res = read_signals(run)) != WAIT_DEADLINE)
+			return res;
+		if (read(run->timerfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks)
+			return WAIT_DEADLINE;
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return WAIT_STOP;
+	}
+}
+
+/* ------------------------------------------------------------- target */
+
+static int attach_failed(pid_t pid)
+{
+	struct strbuf msg;
+	int e = pf_last_errno();
+
+	strbuf_init(&msg);
+	strbuf_addf(&msg, "Failed to seize PID %d: %s", (int)pid, e ? strerror(e) : pf_last_error());
+	if (e == EPERM || e == EACCES)
+		explain_eperm(pid, &msg);
+	fail("%s", msg.buf);
+	strbuf_release(&msg);
+	return 1;
+}
+
+static int start_target(struct run *run)
+{
+	const struct options *o = run->o;
+	int rc;
+
+	if (o->trace_argv) {
+		if ((rc = tracee_spawn(&run->t, o->trace_argv)) < 0)
+			return fail("%s", pf_last_error());
+	} else {
+		if (o->pid == getpid())
+			return fail("Failed to seize PID %d: that is pyflame itself", (int)o->pid);
+		if (tracee_attach(&run->t, o->pid) < 0)
+			return attach_failed(o->pid);
+	}
+	if (remote_open(&run->r, run->t.pid) < 0)
+		return fail("Failed to read memory of PID %d: %s", (int)run->t.pid, pf_last_error());
+	return 0;
+}
+
+static int unsupported(void)
+{
+	return fail("Target has Python %s, which is not supported by this pyflame build.",
+		    pf_last_error() + (strncmp(pf_last_error(), "Python ", 7) ? 0 : 7));
+}
+
+/*
+ * Find the interpreter, retrying while the target may still be starting
+ * (a traced child loads libpython after exec). The target keeps running.
+ */
+static int locate(struct run *run)
+{
+	uint64_t timeout = run->o->trace_argv ? LOCATE_TIMEOUT_TRACE_NS : LOCATE_TIMEOUT_ATTACH_NS;
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + timeout;
+	int rc;
+
+	for (;;) {
+		rc = pylocate(run->t.pid, &run->r, run->o->abi, &run->loc);
+		if (rc == 0)
+			return 0;
+		if (rc == -PF_EUNSUPPORTED)
+			return unsupported();
+		if (rc == -PF_EPERM)
+			return fail("Failed to read PID %d: %s", (int)run->t.pid, pf_last_error());
+		if (now_ns(CLOCK_MONOTONIC) >= deadline)
+			break;
+		if (wait_until(run, now_ns(CLOCK_MONOTONIC) + LOCATE_RETRY_NS) != WAIT_DEADLINE)
+			break;
+	}
+	if (run->t.exited)
+		return fail("Failed to locate libpython within timeout period (the process exited first)");
+	return fail("Failed to locate libpython within timeout period (%s)", pf_last_error());
+}
+
+static int open_output(struct run *run)
+{
+	const char *path = run->o->output;
+
+	if (!path) {
+		run->out = stdout;
+		return 0;
+	}
+	run->out = fopen(path, "we");
+	if (!run->out)
+		return fail("cannot open file \"%s\" as output: %s", path, strerror(errno));
+	return 0;
+}
+
+/* ----------------------------------------------------------- sampling */
+
+static void aggregate(struct run *run, uint64_t ts_us)
+{
+	const struct pysample *s = &run->s;
+	bool any = false;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct pythread *t = &s->threads[i];
+
+		if (!t->depth)
+			continue;
+		stacks_add(&run->st, s->frames + t->first, t->depth, 1, ts_us);
+		any = true;
+	}
+	if (!any) {
+		run->idle++;
+		if (!run->o->exclude_idle)
+			stacks_add_idle(&run->st, ts_us);
+	}
+}
+
+/*
+ * take_sample - pause the target, read the stacks, let it go, count.
+ * Returns 0, or -PF_EGONE / -PF_EEXEC when the target is gone.
+ */
+static int take_sample(struct run *run, bool all_threads)
+{
+	uint64_t ts_us = now_ns(CLOCK_REALTIME) / 1000;
+	int rc, walk;
+
+	if ((rc = tracee_stop(&run->t)) < 0)
+		return rc;
+	walk = pywalk_sample(&run->w, all_threads, &run->s);
+	rc = tracee_resume(&run->t);
+	run->samples++;
+	if (walk < 0) {
+		run->failed++;
+		stacks_add_failed(&run->st, ts_us);
+	} else {
+		aggregate(run, ts_us);
+	}
+	return rc;
+}
+
+static void progress(struct run *run, bool last)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	double secs = (double)(now - run->start_ns) / NSEC;
+
+	if (!run->tty || (!last && now - run->last_progress_ns < PROGRESS_EVERY_NS))
+		return;
+	run->last_progress_ns = now;
+	fprintf(stderr, "\rpyflame: %llu samples (%llu idle, %llu failed) in %.1fs",
+		(unsigned long long)run->samples, (unsigned long long)run->idle,
+		(unsigned long long)run->failed, secs);
+	if (!last)
+		return;
+	fprintf(stderr, ", %.1f samples/s (requested %.1f)\n",
+		secs > 0 ? (double)run->samples / secs : 0.0, (double)NSEC / (double)run->o->interval_ns);
+	if (run->late)
+		fprintf(stderr, "pyflame: sampling fell behind: %llu deadlines missed\n",
+			(unsigned long long)run->late);
+}
+
+/* The next deadline after sample k; missed deadlines are skipped, not made up. */
+static uint64_t next_deadline(struct run *run, uint64_t *k)
+{
+	uint64_t interval = run->o->interval_ns;
+	uint64_t next = run->start_ns + ++*k * interval;
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	if (next < now) {
+		uint64_t k2 = (now - run->start_ns) / interval + 1;
+
+		run->late += k2 - *k;
+		*k = k2;
+		next = run->start_ns + k2 * interval;
+	}
+	return next;
+}
+
+static void sample_loop(struct run *run)
+{
+	const struct options *o = run->o;
+	bool forever = o->seconds < 0 || o->trace_argv;
+	uint64_t end = run->start_ns + (forever ? 0 : (uint64_t)(o->seconds * NSEC + 0.5));
+	uint64_t k = 0, next;
+
+	for (;;) {
+		if (take_sample(run, o->threads) < 0 || o->seconds == 0)
+			break;
+		next = next_deadline(run, &k);
+		if (!forever && next >= end)
+			break;
+		if (wait_until(run, next) != WAIT_DEADLINE)
+			break;
+		progress(run, false);
+	}
+	progress(run, true);
+}
+
+static int dump(struct run *run)
+{
+	struct dump_thread *dt;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = tracee_stop(&run->t)) < 0)
+		return fail("Failed to stop PID %d: %s", (int)run->t.pid, pf_last_error());
+	rc = pywalk_sample(&run->w, true, &run->s);
+	tracee_resume(&run->t);
+	if (rc < 0)
+		return fail("Failed to read the stacks of PID %d: %s", (int)run->t.pid, pf_last_error());
+	dt = xcalloc(run->s.nthreads, sizeof *dt);
+	for (size_t i = 0; i < run->s.nthreads; i++) {
+		const struct pythread *t = &run->s.threads[i];
+
+		if (!t->depth)
+			continue;
+		dt[n].thread_id = t->thread_id;
+		dt[n].holds_gil = t->holds_gil;
+		dt[n++].stack = stacks_add(&run->st, run->s.frames + t->first, t->depth, 1, 0);
+	}
+	rc = out_dump(run->out, &run->st, dt, n);
+	free(dt);
+	return rc < 0 ? fail("pyflame: cannot write output: %s", pf_last_error()) : 0;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int write_profile(struct run *run)
+{
+	struct out_opts oo = {
+		.line_numbers = run->o->line_numbers,
+		.include_idle = !run->o->exclude_idle,
+	};
+	int rc = run->o->flamechart ? out_flamechart(run->out, &run->st, &oo)
+				    : out_collapsed(run->out, &run->st, &oo);
+
+	if (rc == 0 && fflush(run->out) != 0)
+		rc = pf_fail_errno("flush");
+	return rc < 0 ? fail("pyflame: cannot write output: %s", pf_last_error()) : 0;
+}
+
+/* In -t mode the child's status becomes ours, as a shell would report it. */
+static int child_status(struct run *run)
+{
+	int status = run->t.exit_status;
+
+	if (!run->t.exited && tracee_wait_exit(&run->t, &status) < 0)
+		return fail("pyflame: cannot wait for the child: %s", pf_last_error());
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static void run_init(struct run *run, const struct options *o)
+{
+	memset(run, 0, sizeof *run);
+	run->o = o;
+	run->sigfd = run->timerfd = -1;
+	run->r.fd = -1;
+	run->tty = isatty(STDERR_FILENO) && !o->dump;
+	tracee_init(&run->t);
+	stacks_init(&run->st, o->flamechart);
+	pysample_init(&run->s);
+}
+
+static void run_release(struct run *run)
+{
+	if (run->w.codes)
+		pywalk_release(&run->w);
+	pysample_release(&run->s);
+	stacks_release(&run->st);
+	remote_close(&run->r);
+	tracee_release(&run->t);
+	if (run->out && run->out != stdout)
+		fclose(run->out);
+	signals_restore(run);
+}
+
+/* Everything between a successful attach and the detach. */
+static int profile(struct run *run)
+{
+	int status;
+
+	if ((status = locate(run)) != 0 || (status = open_output(run)) != 0)
+		return status;
+	pywalk_init(&run->w, &run->r, &run->loc, &run->st, run->o->qualnames);
+	run->start_ns = now_ns(CLOCK_MONOTONIC);
+	if (run->o->dump)
+		return dump(run);
+	sample_loop(run);
+	return 0;
+}
+
+int sampler_run(const struct options *o)
+{
+	struct run run;
+	int status;
+
+	run_init(&run, o);
+	status = signals_setup(&run);
+	if (status == 0)
+		status = start_target(&run);
+	if (status == 0)
+		status = profile(&run);
+	tracee_detach(&run.t);	/* first of all: the target runs on whatever happened */
+	if (status == 0 && !o->dump)
+		status = write_profile(&run);
+	if (run.t.spawned && status == 0)
+		status = child_status(&run);
+	run_release(&run);
+	return status;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Print "N passed, N failed, N skipped": every TAP point of the unit tests
+# (from automake's .trs files) plus every pytest test (from its junit xml).
+# Exits 1 if anything failed or no test ran at all.
+cd "$(dirname "$0")/.."
+trs=$(find tests/unit -name '*.trs' 2>/dev/null)
+count() { [ -n "$trs" ] && cat $trs | grep -c "^:test-result: $1" || echo 0; }
+pass=$(count PASS); fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) )); skip=$(count SKIP)
+xml=tests/e2e/junit.xml
+if [ -f "$xml" ]; then
+	eval "$(python3 - "$xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = f = s = 0
+for su in suites:
+    t += int(su.get("tests", 0)); s += int(su.get("skipped", 0))
+    f += int(su.get("failures", 0)) + int(su.get("errors", 0))
+print("et=%d ef=%d es=%d" % (t, f, s))
+PY
+)"
+	pass=$((pass + et - ef - es)); fail=$((fail + ef)); skip=$((skip + es))
+else
+	echo "no end-to-end results ($xml missing)"
+	fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-pywalk.c - walk fake interpreters laid out in memory buffers, through
+ * the in-memory remote backend: no process, no ptrace. Each layout comes
+ * from the real offset tables, so the walker is tested against them.
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "linetable.h"
+#include "pywalk.h"
+#include "tap.h"
+
+#define BASE 0x7f0000100000ull
+#define HEAP (1u << 20)
+#define CODE_TYPE 0x5001000ull
+#define STR_TYPE 0x5002000ull
+
+struct fake {
+	uint8_t *mem;
+	size_t top;
+	struct remote_region region;
+	struct remote r;
+	struct pyloc loc;
+	struct stacks st;
+	struct pywalk w;
+	struct pysample s;
+};
+
+static uint64_t alloc(struct fake *f, size_t n)
+{
+	uint64_t at = BASE + f->top;
+
+	f->top += (n + 15) & ~(size_t)15;
+	if (f->top > HEAP)
+		abort();
+	return at;
+}
+
+static void put(struct fake *f, uint64_t addr, uint32_t off, const void *v, size_t n)
+{
+	memcpy(f->mem + (addr - BASE) + off, v, n);
+}
+
+static void put_ptr(struct fake *f, uint64_t addr, uint32_t off, uint64_t v)
+{
+	put(f, addr, off, &v, 8);
+}
+
+static void put_i32(struct fake *f, uint64_t addr, uint32_t off, int32_t v)
+{
+	put(f, addr, off, &v, 4);
+}
+
+static void fake_init(struct fake *f, uint32_t version)
+{
+	memset(f, 0, sizeof *f);
+	f->mem = calloc(1, HEAP);
+	f->top = 16;
+	f->loc.off = *pyoffsets_for(version);
+	f->loc.code_type = CODE_TYPE;
+	f->loc.str_type = STR_TYPE;
+	f->region = (struct remote_region){ BASE, f->mem, HEAP };
+	remote_open_image(&f->r, &f->region, 1);
+	stacks_init(&f->st, false);
+	pysample_init(&f->s);
+}
+
+static void fake_walker(struct fake *f)
+{
+	pywalk_init(&f->w, &f->r, &f->loc, &f->st, false);
+}
+
+static void fake_release(struct fake *f)
+{
+	pywalk_release(&f->w);
+	pysample_release(&f->s);
+	stacks_release(&f->st);
+	free(f->mem);
+}
+
+/* A str: a compact ASCII PEP 393 object, or a 2.7 PyStringObject. */
+static uint64_t make_str(struct fake *f, const char *s)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	size_t n = strlen(s);
+	uint64_t a;
+
+	if (o->str_model == STR_BYTES27) {
+		a = alloc(f, o->bytes_data + n + 1);
+		put_ptr(f, a, o->bytes_size, n);
+		put(f, a, o->bytes_data, s, n);
+	} else {
+		uint32_t state = (1u << o->str_kind_shift) | (1u << o->str_compact_shift) |
+				 (1u << o->str_ascii_shift);
+
+		a = alloc(f, o->str_ascii_data + n + 1);
+		put_ptr(f, a, o->str_length, n);
+		put(f, a, o->str_state, &state, 4);
+		put(f, a, o->str_ascii_data, s, n);
+	}
+	put_ptr(f, a, o->ob_type, STR_TYPE);
+	return a;
+}
+
+static uint64_t make_bytes(struct fake *f, const uint8_t *b, size_t n)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t a = alloc(f, o->bytes_data + n + 1);
+
+	put_ptr(f, a, o->bytes_size, n);
+	put(f, a, o->bytes_data, b, n);
+	return a;
+}
+
+/* Every format maps byte offsets 0-3 to firstlineno and 4-7 to the next line. */
+static uint64_t make_table(struct fake *f)
+{
+	static const uint8_t lnotab[] = { 4, 1 };
+	static const uint8_t pep626[] = { 4, 0, 4, 1 };
+	static const uint8_t locations[] = { 0xe9, 0x00, 0xe9, 0x02 };
+
+	switch (f->loc.off.lt_format) {
+	case LT_LNOTAB:
+	case LT_LNOTAB_SIGNED:
+		return make_bytes(f, lnotab, sizeof lnotab);
+	case LT_LINETABLE_310:
+		return make_bytes(f, pep626, sizeof pep626);
+	default:
+		return make_bytes(f, locations, sizeof locations);
+	}
+}
+
+static uint64_t make_code(struct fake *f, const char *file, const char *name, int first)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t c = alloc(f, o->co_size + 64);
+
+	put_ptr(f, c, o->ob_type, CODE_TYPE);
+	put_ptr(f, c, o->co_filename, make_str(f, file));
+	put_ptr(f, c, o->co_name, make_str(f, name));
+	if (o->co_qualname != PYOFF_NONE)
+		put_ptr(f, c, o->co_qualname, make_str(f, name));
+	put_ptr(f, c, o->co_linetable, make_table(f));
+	put_i32(f, c, o->co_firstlineno, first);
+	return c;
+}
+
+struct spec {			/* one frame, leaf first in arrays */
+	const char *file, *name;
+	int first;		/* co_firstlineno */
+	int addr;		/* byte offset of the current instruction */
+	uint8_t owner;		/* 3.11+ */
+};
+
+static uint64_t make_frame(struct fake *f, const struct spec *sp, uint64_t back)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t code = sp->file ? make_code(f, sp->file, sp->name, sp->first) : 0;
+	uint64_t fr = alloc(f, 512);
+
+	put_ptr(f, fr, o->fr_back, back);
+	if (o->frame_model == FRAME_OBJECT) {
+		put_ptr(f, fr, o->fr_code, code);
+		put_i32(f, fr, o->fr_lasti, sp->addr / (int)o->lasti_scale);
+		return fr;
+	}
+	/* 3.14+ tag the executable reference; the walker must clear the bits */
+	put_ptr(f, fr, o->fr_code, code | (o->exe_tag_mask ? 1 : 0));
+	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)sp->addr);
+	put(f, fr, o->fr_owner, &sp->owner, 1);
+	return fr;
+}
+
+static uint64_t make_chain(struct fake *f, const struct spec *sp, size_t n)
+{
+	uint64_t back = 0;
+
+	for (size_t i = n; i-- > 0;)
+		back = make_frame(f, &sp[i], back);
+	return back;
+}
+
+/* Thread state `ts` of `interp` with top frame `top`, pushed on the list. */
+static uint64_t make_thread(struct fake *f, uint64_t interp, uint64_t top, uint64_t tid)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t ts = alloc(f, 1024), head;
+
+	put_ptr(f, ts, o->ts_interp, interp);
+	put_ptr(f, ts, o->ts_thread_id, tid);
+	if (o->frame_model == FRAME_OBJECT) {
+		put_ptr(f, ts, o->ts_frame, top);
+	} else if (o->frame_model == FRAME_CFRAME) {
+		uint64_t cf = alloc(f, 64);
+
+		put_ptr(f, cf, o->cframe_current_frame, top);
+		put_ptr(f, ts, o->ts_cframe, cf);
+	} else {
+		put_ptr(f, ts, o->ts_current_frame, top);
+	}
+	memcpy(&head, f->mem + (interp - BASE) + o->is_tstate_head, 8);
+	put_ptr(f, ts, o->ts_next, head);
+	put_ptr(f, interp, o->is_tstate_head, ts);
+	return ts;
+}
+
+/* The runtime (or interp_head) and one interpreter; returns it. */
+static uint64_t make_interp(struct fake *f)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t interp = alloc(f, 8192);
+
+	if (o->rt_interp_head != PYOFF_NONE) {
+		f->loc.runtime = alloc(f, 2048);
+		put_ptr(f, f->loc.runtime, o->rt_interp_head, interp);
+	} else {
+		f->loc.interp_head = alloc(f, 8);
+		f->loc.tstate_current = alloc(f, 8);
+		put_ptr(f, f->loc.interp_head, 0, interp);
+	}
+	if (o->gil_model == GIL_INTERP)
+		put_ptr(f, interp, o->is_ceval_gil, alloc(f, 64));
+	return interp;
+}
+
+static void set_holder(struct fake *f, uint64_t interp, uint64_t ts)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t gil;
+
+	switch (o->gil_model) {
+	case GIL_TSTATE_CURRENT:
+		put_ptr(f, f->loc.tstate_current, 0, ts);
+		break;
+	case GIL_RUNTIME:
+		put_ptr(f, f->loc.runtime, o->rt_tstate_current, ts);
+		break;
+	case GIL_INTERP:
+		memcpy(&gil, f->mem + (interp - BASE) + o->is_ceval_gil, 8);
+		put_i32(f, gil, o->gil_locked, ts != 0);
+		put_ptr(f, gil, o->gil_holder, ts);
+		break;
+	}
+}
+
+static bool frame_is(struct fake *f, uint32_t id, const char *file, const char *name, int line)
+{
+	const struct frame *fr = stacks_frame(&f->st, id);
+
+	return strcmp(stacks_str(&f->st, fr->file, NULL), file) == 0 &&
+	       strcmp(stacks_str(&f->st, fr->name, NULL), name) == 0 && fr->line == line;
+}
+
+static const struct spec thread_a[] = {
+	{ "app.py", "inner", 10, 4, 0 },	/* line 11 */
+	{ "app.py", "outer", 20, 0, 0 },	/* line 20 */
+	{ "app.py", "<module>", 1, 6, 0 },	/* line 2 */
+};
+static const struct spec thread_b[] = { { "worker.py", "run", 30, 2, 0 } };
+
+static void test_threads(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp, a;
+	const struct pythread *th;
+
+	fake_init(&f, t->version);
+	interp = make_interp(&f);
+	a = make_thread(&f, interp, make_chain(&f, thread_a, 3), 111);
+	make_thread(&f, interp, make_chain(&f, thread_b, 1), 222);
+	fake_walker(&f);
+
+	ok(pywalk_sample(&f.w, true, &f.s) == 0 && f.s.nthreads == 2, "%s: two threads walked", t->name);
+	th = f.s.threads;
+	ok(th[0].thread_id == 222 && th[0].depth == 1 && !th[0].holds_gil &&
+	   frame_is(&f, f.s.frames[th[0].first], "worker.py", "run", 30),
+	   "%s: newest thread first, its frame decoded", t->name);
+	ok(th[1].thread_id == 111 && th[1].depth == 3 &&
+	   frame_is(&f, f.s.frames[th[1].first], "app.py", "inner", 11) &&
+	   frame_is(&f, f.s.frames[th[1].first + 1], "app.py", "outer", 20) &&
+	   frame_is(&f, f.s.frames[th[1].first + 2], "app.py", "<module>", 2),
+	   "%s: frames leaf first with the right lines", t->name);
+
+	ok(pywalk_sample(&f.w, false, &f.s) == 0 && f.s.nthreads == 0,
+	   "%s: GIL free: no thread without --threads (idle)", t->name);
+	set_holder(&f, interp, a);
+	ok(pywalk_sample(&f.w, false, &f.s) == 0 && f.s.nthreads == 1 &&
+	   f.s.threads[0].thread_id == 111 && f.s.threads[0].holds_gil && f.s.threads[0].depth == 3,
+	   "%s: only the GIL holder without --threads", t->name);
+	ok(pywalk_sample(&f.w, true, &f.s) == 0 && f.s.threads[1].holds_gil &&
+	   !f.s.threads[0].holds_gil, "%s: holder marked in --threads mode", t->name);
+	fake_release(&f);
+}
+
+static void test_cycle_and_type(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp, top;
+
+	fake_init(&f, t->version);
+	interp = make_interp(&f);
+	top = make_chain(&f, thread_a, 3);
+	put_ptr(&f, top, t->fr_back, top);	/* a frame that is its own caller */
+	make_thread(&f, interp, top, 1);
+	fake_walker(&f);
+	ok(pywalk_sample(&f.w, true, &f.s) == -PF_ETORN, "%s: a looping chain is a torn sample", t->name);
+	put_ptr(&f, top, t->fr_back, 0);
+	ok(pywalk_sample(&f.w, true, &f.s) == 0, "%s: and fine once unlooped", t->name);
+	{
+		uint64_t code;
+
+		memcpy(&code, f.mem + (top - BASE) + t->fr_code, 8);
+		put_ptr(&f, code & ~(uint64_t)7, t->ob_type, 0xdead000);
+	}
+	ok(pywalk_sample(&f.w, true, &f.s) == -PF_ETORN, "%s: a non-code object is torn, not a frame",
+	   t->name);
+	fake_release(&f);
+}
+
+static void test_depth_limit(const struct pyoffsets *t)
+{
+	struct fake f;
+	struct spec sp = { "deep.py", "recurse", 5, 4, 0 };
+	uint64_t interp, back;
+	const struct pythread *th;
+
+	fake_init(&f, t->version);
+	interp = make_interp(&f);
+	back = make_frame(&f, &sp, 0);
+	for (int i = 1; i < 3000; i++) {	/* frames share one code object */
+		uint64_t fr = alloc(&f, 256);
+
+		memcpy(f.mem + (fr - BASE), f.mem + (back - BASE), 256);
+		put_ptr(&f, fr, t->fr_back, back);
+		back = fr;
+	}
+	make_thread(&f, interp, back, 1);
+	fake_walker(&f);
+	ok(pywalk_sample(&f.w, true, &f.s) == 0 && f.s.nthreads == 1, "%s: 3000 frames walked", t->name);
+	th = f.s.threads;
+	ok(th->depth == PYWALK_MAX_DEPTH &&
+	   frame_is(&f, f.s.frames[th->first], "deep.py", "recurse", 6) &&
+	   frame_is(&f, f.s.frames[th->first + th->depth - 1], "(truncated)", "(truncated)", 0),
+	   "%s: cut at %d frames, innermost kept, marker at the root", t->name, PYWALK_MAX_DEPTH);
+	fake_release(&f);
+}
+
+/*
+ * 3.11+: entry frames (owner 3, and 4 in 3.14) are C's, skipped from 3.12;
+ * a frame before its first traceable instruction is incomplete, skipped,
+ * unless a generator owns it (owner 1).
+ */
+static void test_interp_frames(const struct pyoffsets *t)
+{
+	struct spec sp[] = {
+		{ "app.py", "fresh", 40, 0, 0 },	/* incomplete: skipped */
+		{ "app.py", "gen", 50, 0, 1 },		/* generator: kept, line 50 */
+		{ "<shim>", "<trampoline>", 1, 0, 3 },	/* entry frame from 3.12 */
+		{ "app.py", "main", 60, 4, 0 },		/* line 61 */
+	};
+	struct fake f;
+	uint64_t interp, top, fr, code;
+	const struct pythread *th;
+	bool entry_kept = t->owner_model == OWNER_311;
+
+	fake_init(&f, t->version);
+	interp = make_interp(&f);
+	top = make_chain(&f, sp, 4);
+	for (fr = top; fr; memcpy(&fr, f.mem + (fr - BASE) + t->fr_back, 8)) {
+		memcpy(&code, f.mem + (fr - BASE) + t->fr_code, 8);
+		put_i32(&f, code & ~(uint64_t)7, t->co_firsttraceable, 2);	/* RESUME at unit 2 */
+	}
+	make_thread(&f, interp, top, 7);
+	fake_walker(&f);
+	ok(pywalk_sample(&f.w, true, &f.s) == 0, "%s: walked", t->name);
+	th = f.s.threads;
+	ok(th->depth == (entry_kept ? 3u : 2u) &&
+	   frame_is(&f, f.s.frames[th->first], "app.py", "gen", 50) &&
+	   frame_is(&f, f.s.frames[th->first + th->depth - 1], "app.py", "main", 61),
+	   "%s: incomplete frame skipped, generator kept, entry frame %s", t->name,
+	   entry_kept ? "kept (3.11 has none)" : "skipped");
+	fake_release(&f);
+}
+
+/* Random bytes everywhere the walker looks: it must fail or succeed, never crash. */
+static void test_garbage(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp, ts;
+	unsigned seed = 12345;
+	int survived = 0;
+
+	fake_init(&f, t->version);
+	interp = make_interp(&f);
+	ts = make_thread(&f, interp, make_chain(&f, thread_a, 3), 1);
+	set_holder(&f, interp, ts);
+	fake_walker(&f);
+	for (int i = 0; i < 2000; i++) {
+		size_t at = (size_t)rand_r(&seed) % f.top;
+		uint64_t v = (uint64_t)rand_r(&seed) << 33 ^ (uint64_t)rand_r(&seed);
+
+		if (i % 3 == 0)	/* sometimes a plausible pointer into the image */
+			v = BASE + (v % f.top);
+		memcpy(f.mem + (at & ~(size_t)7), &v, 8);
+		pywalk_sample(&f.w, i & 1, &f.s);
+		survived++;
+	}
+	ok(survived == 2000, "%s: 2000 corrupted images walked without a crash", t->name);
+	fake_release(&f);
+}
+
+int main(void)
+{
+	const struct pyoffsets *const *all = pyoffsets_all();
+
+	for (size_t i = 0; all[i]; i++) {
+		test_threads(all[i]);
+		test_cycle_and_type(all[i]);
+		test_depth_limit(all[i]);
+		if (all[i]->frame_model != FRAME_OBJECT)
+			test_interp_frames(all[i]);
+		test_garbage(all[i]);
+	}
+	return done_testing();
+}
