@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.h - writers of the aggregated profile. Each takes a FILE * and the
- * data and returns 0, or -PF_ESYS when a write failed (detail recorded).
+ * data and returns 0, or -PF_ESYS when a write failed (detail recorded,
+ * with errno's text, whatever errno was). Each writer flushes `f` at the
+ * end and stops at the first failed write; it never closes `f`.
  *
  * Names are written as UTF-8 bytes as interned. In the collapsed and
  * flamechart formats, characters that would break a line for flamegraph.pl
@@ -24,9 +26,11 @@ struct out_opts {
 /*
  * out_collapsed - one line per distinct rendered stack, root first:
  * "file:func:line;...;file:func:line COUNT\n". Stacks that render the same
- * (as with -n) are merged. Lines sorted by descending count, then by their
- * bytes. "(idle) N" and then "(failed) M" come last, each only when N/M > 0.
- * Nothing at all is written when there is nothing to report.
+ * (as with -n, or names equal once sanitised) are merged, and stacks counted
+ * 0 times are left out. Lines are sorted by descending count, then by the
+ * bytes of the whole line (memcmp order). "(idle) N" (only if include_idle)
+ * and then "(failed) M" come last, each only when N/M > 0. Nothing at all is
+ * written when there is nothing to report.
  */
 int out_collapsed(FILE *f, const struct stacks *st, const struct out_opts *o);
 

@@ -1,2 +1,345 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stacks.c - interning of strings and frames, and counting of stacks, each
+ * behind an open-addressing hash index (linear probing, at most half full).
+ */
 #include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "stacks.h"
+#include "xalloc.h"
+
+/* Ids stay below this: the two values above name idle and failed events. */
+#define ID_LIMIT ((size_t)UINT32_MAX - 2)
+#define IDX_MIN_CAP 64
+#define NOT_FOUND UINT32_MAX
+
+/* The hash of an already interned id, for rebuilding an index. */
+typedef uint64_t (*hash_of_fn)(const struct stacks *st, uint32_t id);
+
+/* A 64-bit finaliser: every input bit reaches the low bits that pick a slot. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* FNV-1a over the bytes, then the finaliser. */
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return mix64(h);
+}
+
+/* Order-sensitive hash of an id sequence; the length is mixed in first. */
+static uint64_t hash_ids(const uint32_t *ids, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= ids[i];
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	return mix64(h);
+}
+
+static uint64_t hash_frame(uint32_t file, uint32_t name, int32_t line)
+{
+	const uint32_t key[3] = { file, name, (uint32_t)line };
+
+	return hash_ids(key, 3);
+}
+
+static uint32_t next_id(size_t n, const char *what)
+{
+	if (n >= ID_LIMIT)
+		PF_BUG(what);
+	return (uint32_t)n;
+}
+
+static size_t idx_cap(const struct hashidx *x)
+{
+	return x->slots ? x->mask + 1 : 0;
+}
+
+/* Store `id` in the first free slot from `h` on; the id must be absent. */
+static void idx_put(struct hashidx *x, uint64_t h, uint32_t id)
+{
+	size_t i = h & x->mask;
+
+	while (x->slots[i])
+		i = (i + 1) & x->mask;
+	x->slots[i] = id + 1;
+	x->used++;
+}
+
+/*
+ * Make room for one more id, doubling and re-inserting ids 0..used-1 when
+ * the index would become more than half full.
+ */
+static void idx_reserve(const struct stacks *st, struct hashidx *x,
+			hash_of_fn hash_of)
+{
+	size_t n = x->used;
+	size_t cap = idx_cap(x);
+
+	if (2 * (n + 1) <= cap)
+		return;
+	cap = cap ? 2 * cap : IDX_MIN_CAP;
+	free(x->slots);
+	x->slots = xcalloc(cap, sizeof(*x->slots));
+	x->mask = cap - 1;
+	x->used = 0;
+	for (size_t id = 0; id < n; id++)
+		idx_put(x, hash_of(st, (uint32_t)id), (uint32_t)id);
+}
+
+static uint64_t str_hash_of(const struct stacks *st, uint32_t id)
+{
+	return hash_bytes(st->str_arena + st->str_off[id], st->str_size[id]);
+}
+
+static uint64_t frame_hash_of(const struct stacks *st, uint32_t id)
+{
+	const struct frame *f = &st->frames[id];
+
+	return hash_frame(f->file, f->name, f->line);
+}
+
+static uint64_t stack_hash_of(const struct stacks *st, uint32_t id)
+{
+	return st->stacks[id].hash;
+}
+
+void stacks_init(struct stacks *st, bool keep_events)
+{
+	memset(st, 0, sizeof(*st));
+	st->keep_events = keep_events;
+}
+
+void stacks_release(struct stacks *st)
+{
+	bool keep_events = st->keep_events;
+
+	free(st->str_arena);
+	free(st->str_off);
+	free(st->str_size);
+	free(st->str_idx.slots);
+	free(st->frames);
+	free(st->frame_idx.slots);
+	free(st->frame_ids);
+	free(st->stacks);
+	free(st->stack_idx.slots);
+	free(st->events);
+	stacks_init(st, keep_events);
+}
+
+static uint32_t find_str(const struct stacks *st, const char *s, size_t len,
+			 uint64_t h)
+{
+	const struct hashidx *x = &st->str_idx;
+
+	if (!x->slots)
+		return NOT_FOUND;
+	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask) {
+		uint32_t id = x->slots[i] - 1;
+
+		if (st->str_size[id] == len &&
+		    (!len || memcmp(st->str_arena + st->str_off[id], s, len) == 0))
+			return id;
+	}
+	return NOT_FOUND;
+}
+
+/* Append `s[0..len)` and its NUL to the arena; returns its offset. */
+static uint32_t arena_add(struct stacks *st, const char *s, size_t len)
+{
+	size_t off = st->str_len;
+
+	/* offsets are 32-bit: the arena, NULs included, stays under 4 GiB */
+	if (len >= (size_t)UINT32_MAX - off)
+		PF_BUG("string arena over 4 GiB");
+	XGROW(st->str_arena, st->str_cap, off + len + 1);
+	if (len)
+		memcpy(st->str_arena + off, s, len);
+	st->str_arena[off + len] = '\0';
+	st->str_len = off + len + 1;
+	return (uint32_t)off;
+}
+
+uint32_t stacks_intern_str(struct stacks *st, const char *s, size_t len)
+{
+	uint64_t h = hash_bytes(s, len);
+	uint32_t id = find_str(st, s, len, h);
+
+	if (id != NOT_FOUND)
+		return id;
+	id = next_id(st->nstrs, "too many interned strings");
+	if (st->nstrs == st->str_ids_cap) {
+		size_t cap = st->str_ids_cap < 64 ? 64 : 2 * st->str_ids_cap;
+
+		st->str_off = xreallocarray(st->str_off, cap, sizeof(*st->str_off));
+		st->str_size = xreallocarray(st->str_size, cap, sizeof(*st->str_size));
+		st->str_ids_cap = cap;
+	}
+	st->str_off[id] = arena_add(st, s, len);
+	st->str_size[id] = (uint32_t)len;
+	idx_reserve(st, &st->str_idx, str_hash_of);
+	idx_put(&st->str_idx, h, id);
+	st->nstrs++;
+	return id;
+}
+
+const char *stacks_str(const struct stacks *st, uint32_t id, size_t *len)
+{
+	if (id >= st->nstrs)
+		PF_BUG("string id out of range");
+	if (len)
+		*len = st->str_size[id];
+	return st->str_arena + st->str_off[id];
+}
+
+static uint32_t find_frame(const struct stacks *st, const struct frame *key,
+			   uint64_t h)
+{
+	const struct hashidx *x = &st->frame_idx;
+
+	if (!x->slots)
+		return NOT_FOUND;
+	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask) {
+		const struct frame *f = &st->frames[x->slots[i] - 1];
+
+		if (f->file == key->file && f->name == key->name &&
+		    f->line == key->line)
+			return x->slots[i] - 1;
+	}
+	return NOT_FOUND;
+}
+
+uint32_t stacks_intern_frame(struct stacks *st, uint32_t file, uint32_t name,
+			     int32_t line)
+{
+	const struct frame key = { file, name, line };
+	uint64_t h = hash_frame(file, name, line);
+	uint32_t id = find_frame(st, &key, h);
+
+	if (id != NOT_FOUND)
+		return id;
+	if (file >= st->nstrs || name >= st->nstrs)
+		PF_BUG("frame names an unknown string");
+	id = next_id(st->nframes, "too many interned frames");
+	XGROW(st->frames, st->frames_cap, st->nframes + 1);
+	st->frames[id] = key;
+	idx_reserve(st, &st->frame_idx, frame_hash_of);
+	idx_put(&st->frame_idx, h, id);
+	st->nframes++;
+	return id;
+}
+
+const struct frame *stacks_frame(const struct stacks *st, uint32_t id)
+{
+	if (id >= st->nframes)
+		PF_BUG("frame id out of range");
+	return &st->frames[id];
+}
+
+static uint32_t find_stack(const struct stacks *st, const uint32_t *frames,
+			   size_t depth, uint64_t h)
+{
+	const struct hashidx *x = &st->stack_idx;
+
+	if (!x->slots)
+		return NOT_FOUND;
+	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask) {
+		const struct stack *s = &st->stacks[x->slots[i] - 1];
+
+		if (s->hash == h && s->depth == depth &&
+		    memcmp(st->frame_ids + s->first, frames,
+			   depth * sizeof(*frames)) == 0)
+			return x->slots[i] - 1;
+	}
+	return NOT_FOUND;
+}
+
+static uint32_t insert_stack(struct stacks *st, const uint32_t *frames,
+			     size_t depth, uint64_t h)
+{
+	uint32_t id = next_id(st->nstacks, "too many distinct stacks");
+	size_t first = st->frame_ids_len;
+
+	/* stack.first and stack.depth are 32-bit */
+	if (depth > (size_t)UINT32_MAX - first)
+		PF_BUG("stack frame store over 4 Gi entries");
+	for (size_t i = 0; i < depth; i++)
+		if (frames[i] >= st->nframes)
+			PF_BUG("stack names an unknown frame");
+	XGROW(st->frame_ids, st->frame_ids_cap, first + depth);
+	memcpy(st->frame_ids + first, frames, depth * sizeof(*frames));
+	st->frame_ids_len = first + depth;
+	XGROW(st->stacks, st->stacks_cap, st->nstacks + 1);
+	st->stacks[id] = (struct stack){
+		.first = (uint32_t)first, .depth = (uint32_t)depth, .hash = h,
+	};
+	idx_reserve(st, &st->stack_idx, stack_hash_of);
+	idx_put(&st->stack_idx, h, id);
+	st->nstacks++;
+	return id;
+}
+
+static void add_event(struct stacks *st, uint64_t ts_us, uint32_t stack)
+{
+	if (!st->keep_events)
+		return;
+	XGROW(st->events, st->events_cap, st->nevents + 1);
+	st->events[st->nevents++] = (struct chart_event){ ts_us, stack };
+}
+
+uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
+		    uint64_t count, uint64_t ts_us)
+{
+	uint64_t h;
+	uint32_t id;
+
+	if (depth == 0)
+		PF_BUG("empty stack");
+	h = hash_ids(frames, depth);
+	id = find_stack(st, frames, depth, h);
+	if (id == NOT_FOUND)
+		id = insert_stack(st, frames, depth, h);
+	st->stacks[id].count += count;
+	add_event(st, ts_us, id);
+	return id;
+}
+
+void stacks_add_idle(struct stacks *st, uint64_t ts_us)
+{
+	st->idle++;
+	add_event(st, ts_us, STACK_IDLE);
+}
+
+void stacks_add_failed(struct stacks *st, uint64_t ts_us)
+{
+	st->failed++;
+	add_event(st, ts_us, STACK_FAILED);
+}
+
+const uint32_t *stacks_frames(const struct stacks *st, uint32_t id, size_t *depth)
+{
+	if (id >= st->nstacks)
+		PF_BUG("stack id out of range");
+	*depth = st->stacks[id].depth;
+	return st->frame_ids + st->stacks[id].first;
+}

@@ -7,6 +7,12 @@
  * (file, function, line); a stack is an array of frame ids, always stored
  * leaf first (innermost frame at index 0), as the walker produces them.
  * Writers reverse the order where the format wants root first.
+ *
+ * Each table sits behind an open-addressing hash index; looking up a known
+ * string, frame or stack allocates nothing. Ids are dense, from 0, in order
+ * of first appearance. Passing an id that was never returned, or needing
+ * more than UINT32_MAX - 2 ids of one kind (or 4 GiB of string bytes, or
+ * 2^32 stored frame ids), is a bug: PF_BUG aborts.
  */
 #ifndef PF_STACKS_H
 #define PF_STACKS_H
@@ -69,7 +75,10 @@ struct stacks {
 void stacks_init(struct stacks *st, bool keep_events);
 void stacks_release(struct stacks *st);
 
-/* Intern `s[0..len)` (may hold any bytes but NUL); returns its id. */
+/*
+ * Intern `s[0..len)` (may hold any bytes but NUL; `s` may be NULL when len
+ * is 0); returns its id. The bytes are copied.
+ */
 uint32_t stacks_intern_str(struct stacks *st, const char *s, size_t len);
 /* The NUL-terminated string of `id` (length in *len if len is not NULL). */
 const char *stacks_str(const struct stacks *st, uint32_t id, size_t *len);
@@ -79,8 +88,10 @@ const struct frame *stacks_frame(const struct stacks *st, uint32_t id);
 
 /*
  * stacks_add - count `count` samples of the stack `frames[0..depth)` (leaf
- * first, depth >= 1); returns the stack's id. When keep_events is set, also
- * records a chart event at `ts_us` (once per call).
+ * first, depth >= 1, ids from stacks_intern_frame; the array is copied when
+ * the stack is new); returns the stack's id. When keep_events is set, also
+ * records a chart event at `ts_us` (once per call). O(depth); allocates only
+ * for a new stack or to grow the event list.
  */
 uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
 		    uint64_t count, uint64_t ts_us);
