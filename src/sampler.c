@@ -265,9 +265,11 @@ static int take_sample(struct run *run, bool all_threads)
 	uint64_t ts_us = now_ns(CLOCK_REALTIME) / 1000;
 	int rc, walk;
 
-	if ((rc = tracee_stop(&run->t)) < 0)
+	rc = tracee_stop(&run->t);
+	if (rc == -PF_EGONE || rc == -PF_EEXEC)
 		return rc;
-	walk = pywalk_sample(&run->w, all_threads, &run->s);
+	/* a thread that would not stop in time (-PF_ETORN): a lost sample */
+	walk = rc < 0 ? rc : pywalk_sample(&run->w, all_threads, &run->s);
 	rc = tracee_resume(&run->t);
 	run->samples++;
 	if (walk < 0) {
