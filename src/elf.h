@@ -49,11 +49,17 @@ struct elf {
 /*
  * Open over an fd (not closed by elf_release; pread is used, the file size
  * comes from fstat) or a buffer (borrowed; must outlive the struct).
- * Checks the magic, ELFCLASS64, little-endian, EM_X86_64, and the header
- * tables. Returns 0 or -PF_EFORMAT with a detail ("not an ELF file", ...).
+ * Checks the magic, ELFCLASS64, little-endian, EM_X86_64, the program and
+ * section header tables, that every PT_LOAD's file bytes lie in the file,
+ * and loads the section-name table. The struct holds no pointer to itself,
+ * so it may be moved (e.g. inside a growing array) after opening.
+ * Returns 0, -PF_EFORMAT with a detail ("not an ELF file", ...), -PF_ELIMIT
+ * (file or a table over the limits above), or for an fd the code of a
+ * failed fstat or pread. On failure the struct is left released.
  */
 int elf_open_fd(struct elf *e, int fd);
 int elf_open_mem(struct elf *e, const void *buf, size_t len);
+/* Free what an opened struct holds (whether or not the open succeeded). */
 void elf_release(struct elf *e);
 
 /*
@@ -65,16 +71,25 @@ int elf_load_vaddr(const struct elf *e, uint64_t *vaddr);
 
 /*
  * elf_symbol - value (st_value) and size of the defined symbol `name`,
- * searched in .dynsym and then .symtab (tables loaded on first use).
- * Undefined symbols (SHN_UNDEF) do not count. Returns 0 or -PF_ENOENT.
+ * searched in .dynsym and then .symtab (tables loaded on first use; the
+ * first defined match wins). Undefined symbols (SHN_UNDEF) and names not
+ * NUL-terminated inside their string table do not count. `value` or `size`
+ * may be NULL. Returns 0, -PF_ENOENT, or -PF_EFORMAT/-PF_ELIMIT if a table
+ * that had to be searched is malformed (a bad entry size, a string-table
+ * link out of range, bytes past the end of the file, ...).
  */
 int elf_symbol(struct elf *e, const char *name, uint64_t *value, uint64_t *size);
 
-/* The section `name`: its address, file offset and size. 0 or -PF_ENOENT. */
+/*
+ * The section `name`: its address, file offset and size (each may be NULL).
+ * 0, -PF_ENOENT, or -PF_EFORMAT if its bytes (not SHT_NOBITS) pass the end
+ * of the file.
+ */
 int elf_section(const struct elf *e, const char *name, uint64_t *addr,
 		uint64_t *offset, uint64_t *size);
 
-/* Copy file bytes [off, off+len) (bounds-checked against the file). */
+/* Copy file bytes [off, off+len) (bounds-checked against the file):
+ * 0, -PF_EFORMAT past the end, or the code of a failed read. */
 int elf_read(const struct elf *e, uint64_t off, void *buf, size_t len);
 
 /*

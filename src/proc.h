@@ -10,28 +10,42 @@
 #include "compat.h"
 #include "strbuf.h"
 
-/* Read /proc/PID/<name> (e.g. "maps", "stat") whole into `out`. At most
- * 64 MiB (-PF_ELIMIT past that). -PF_EGONE if the process is gone. */
+/*
+ * Read /proc/PID/<name> (e.g. "maps", "stat", "task/TID/stat") whole into
+ * `out`, replacing its contents (left empty on failure). At most 64 MiB
+ * (-PF_ELIMIT past that). -PF_EGONE if the process is gone, -PF_ENOENT if
+ * only <name> is missing, else what pf_fail_errno() maps errno to.
+ */
 int proc_read(pid_t pid, const char *name, struct strbuf *out);
 
-/* The TIDs in /proc/PID/task, ascending; `*tids` is malloc'd, caller frees. */
+/* The TIDs in /proc/PID/task, ascending; `*tids` is malloc'd, caller frees
+ * (NULL on failure). -PF_EGONE if the process is gone. */
 int proc_list_tasks(pid_t pid, pid_t **tids, size_t *count);
 
-/* The state letter of /proc/PID/task/TID/stat (R, S, D, t, T, Z, X, ...). */
+/* The state letter of /proc/PID/task/TID/stat (R, S, D, t, T, Z, X, ...).
+ * -PF_EGONE if the thread or the process is gone. */
 int proc_task_state(pid_t pid, pid_t tid, char *state);
 
 /*
  * proc_open_in_root - open `path` (absolute, as the target sees it) for
- * reading through /proc/PID/root, resolving every symlink inside that root
- * so nothing outside it can be reached (openat2 RESOLVE_IN_ROOT). Returns an
- * fd (O_RDONLY|O_CLOEXEC) or a negative PF_E* code. Only regular files.
+ * reading through /proc/PID/root, resolving every symlink and ".." inside
+ * that root so nothing outside it can be reached (openat2 RESOLVE_IN_ROOT,
+ * and RESOLVE_NO_MAGICLINKS). Only regular files: the type is checked on an
+ * O_PATH fd before the file is really opened, so a FIFO or a device is
+ * never opened. Returns an fd (O_RDONLY|O_CLOEXEC, caller closes), or
+ * -PF_EINVAL (relative path, not a regular file), -PF_EGONE (no such
+ * process), -PF_ENOENT, -PF_EPERM, -PF_ESYS (e.g. a kernel without openat2).
  */
 int proc_open_in_root(pid_t pid, const char *path);
 
-/* readlink /proc/PID/exe into `out`. */
+/* readlink /proc/PID/exe into `out`, replacing its contents; a deleted
+ * file keeps the kernel's " (deleted)" suffix. -PF_EGONE if the process is
+ * gone, -PF_ENOENT for a kernel thread (no exe). */
 int proc_exe(pid_t pid, struct strbuf *out);
 
-/* Whether PID is a kernel thread (no mm: empty /proc/PID/maps and exe). */
+/* Whether PID is a kernel thread: PF_KTHREAD in the flags field of
+ * /proc/PID/stat (a zombie also has no maps or exe, but is no kernel
+ * thread). false when the stat file cannot be read. */
 bool proc_is_kernel_thread(pid_t pid);
 
 #endif
