@@ -17,6 +17,14 @@
  *
  * If pyflame dies (even by SIGKILL) the kernel detaches every tracee and
  * lets it run: no option here makes the target depend on us.
+ *
+ * Events are collected with waitpid(-1, __WALL), polled with WNOHANG where a
+ * thread might never answer (a leader that called pthread_exit stays a
+ * zombie until the whole process ends; a thread in uninterruptible sleep
+ * stops only when it leaves it), so no call here blocks without a bound
+ * except tracee_spawn() before the exec and tracee_wait_exit(). The caller
+ * must have no other child whose exit status matters while a tracee is
+ * attached: such a status would be collected here and discarded.
  */
 #ifndef PF_PTRACE_H
 #define PF_PTRACE_H
@@ -38,8 +46,8 @@ struct tracee {
 	size_t nthreads, cap;
 	bool attached;
 	bool spawned;			/* started by tracee_spawn (-t) */
-	bool exited;			/* the whole process is gone */
-	bool execd;			/* the process called execve */
+	bool exited;			/* the leader's exit was collected here */
+	bool execd;			/* the process called execve (sticky) */
 	int exit_status;		/* wait status of the leader, if exited */
 	uint64_t stops;			/* completed tracee_stop() calls */
 };
@@ -49,17 +57,23 @@ void tracee_init(struct tracee *t);
 /*
  * tracee_attach - seize every thread of `pid` (re-reading the thread list
  * until no new thread appears) and leave them all running.
- * Returns 0, or -PF_EGONE (no such process), -PF_EPERM (refused; the detail
- * names errno), -PF_ESYS. On failure nothing stays attached.
+ * Returns 0, or -PF_EGONE (no such process), -PF_EPERM (refused), -PF_ESYS.
+ * A refused seize is recorded as "Failed to seize PID <pid>[ (thread T)]"
+ * with its errno (pf_last_errno()). On failure nothing stays attached.
  */
 int tracee_attach(struct tracee *t, pid_t pid);
 
 /*
  * tracee_spawn - fork and execvp(argv[0], argv) with the child traced from
- * before exec; returns once exec succeeded and the child runs.
- * -PF_ENOENT / -PF_EPERM / -PF_ESYS with the detail
- * "execvp() failed for: CMD, err = <strerror>" when exec failed (the child
- * has then exited with status 1, and been reaped).
+ * before exec; returns once exec succeeded and the child runs. The child
+ * keeps stdin, stdout and stderr, and gets SIGCHLD, SIGINT, SIGTERM and
+ * SIGHUP unblocked (pyflame blocks them for itself); other signal masks and
+ * ignored signals are inherited as from a shell.
+ * -PF_EINVAL with "You tried to pyflame a pyflame, naughty!" when argv[0]
+ * ends with "pyflame" (nothing is started). -PF_ENOENT / -PF_EPERM /
+ * -PF_ESYS with the detail "execvp() failed for: CMD, err = <strerror>" when
+ * exec failed, or "Child process exited with status: N" when the child died
+ * before exec (the child has then exited, and been reaped).
  */
 int tracee_spawn(struct tracee *t, char *const argv[]);
 
@@ -67,33 +81,49 @@ int tracee_spawn(struct tracee *t, char *const argv[]);
  * tracee_stop - interrupt every thread and wait until each one is held in a
  * ptrace-stop (threads in a group-stop count as held). Events met on the way
  * (signals, new threads, thread exits) are handled. Returns 0; -PF_EGONE
- * when the process has exited (t->exited set, nothing left to resume);
- * -PF_EEXEC when it exec'd.
+ * when the process has exited (nothing left to resume); -PF_EEXEC when it
+ * exec'd (every thread is held, the new program not yet started);
+ * -PF_ETORN when a thread did not stop within 100 ms (uninterruptible sleep,
+ * frozen cgroup): this sample is lost, the threads that stopped are held.
+ * Whatever it returns, follow it with tracee_resume() or tracee_detach().
  */
 int tracee_stop(struct tracee *t);
 
-/* tracee_resume - let every held thread run, delivering pending signals.
- * Returns 0 or -PF_EGONE. */
+/* tracee_resume - let every held thread run, delivering pending signals;
+ * group-stopped threads stay stopped until SIGCONT. A thread interrupted by
+ * a tracee_stop() that timed out is let go when its stop arrives.
+ * Returns 0, -PF_EGONE, or -PF_EEXEC (an exec seen meanwhile: its thread
+ * is held, as after tracee_service()). */
 int tracee_resume(struct tracee *t);
 
 /*
  * tracee_service - handle every wait event already pending, without blocking:
  * pass signals on, add new threads, drop exited ones, notice process exit or
  * exec. Call it whenever SIGCHLD arrives while the target runs.
- * Returns 0, -PF_EGONE (process exited) or -PF_EEXEC.
+ * Returns 0, -PF_EGONE (process exited) or -PF_EEXEC (the exec'ing thread
+ * is held in its exec stop until tracee_resume() or tracee_detach()).
  */
 int tracee_service(struct tracee *t);
 
 /*
  * tracee_detach - release every thread (stopping each first if needed, as
- * PTRACE_DETACH requires), delivering pending signals. Safe in any state and
- * idempotent. Afterwards the target runs as if never traced.
+ * PTRACE_DETACH requires), delivering pending signals. Held threads are
+ * released at once, the others as soon as their stop arrives. Safe in any
+ * state and idempotent. Afterwards the target runs as if never traced; a
+ * group-stopped one stays stopped, as an ordinary job-control stop.
+ * Two exceptions stay traced until this process exits, when the kernel
+ * releases them: a thread that does not stop within 2 s (uninterruptible
+ * sleep), and a leader that already ended alone (pthread_exit: the kernel
+ * cannot detach a zombie; the process's final exit is then reported to us
+ * before its parent).
  */
 void tracee_detach(struct tracee *t);
 
 /*
- * tracee_wait_exit - for a spawned child after detach: wait for it to exit
- * and return its wait status in *status. 0 or -PF_ESYS.
+ * tracee_wait_exit - for a spawned child: detach if still attached, wait for
+ * it to exit and return its wait status in *status (at once if its exit was
+ * already collected, t->exited). 0, or -PF_ESYS / -PF_EGONE if there is no
+ * child to wait for.
  */
 int tracee_wait_exit(struct tracee *t, int *status);
 

@@ -39,9 +39,23 @@ struct remote {
  */
 int remote_open(struct remote *r, pid_t pid);
 
-/* An image over `regions` (borrowed, sorted or not). Never fails. */
+/*
+ * remote_open_kind - as remote_open(), but start with backend `kind`
+ * (REMOTE_VM_READV, REMOTE_PROC_MEM or REMOTE_PEEK); the fallbacks after it
+ * still apply. REMOTE_PROC_MEM opens /proc/PID/mem at once (-PF_EGONE if
+ * the process is gone; a refused open falls back to PEEK). REMOTE_PEEK
+ * reads through `pid`, which must then be held in a ptrace-stop by the
+ * calling thread; while it runs, reads fail with -PF_ETORN.
+ * -PF_EINVAL for REMOTE_IMAGE or a pid <= 0. r->kind tells the backend in use.
+ */
+int remote_open_kind(struct remote *r, pid_t pid, enum remote_kind kind);
+
+/* An image over `regions` (borrowed, sorted or not); a read must fall
+ * within one region. Never fails. */
 void remote_open_image(struct remote *r, const struct remote_region *regions, size_t n);
 
+/* Close the /proc/PID/mem fd, if any. Safe after remote_open*() and on a
+ * struct whose fd is -1. */
 void remote_close(struct remote *r);
 
 /*
