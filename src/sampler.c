@@ -395,6 +395,18 @@ static int child_status(struct run *run)
 	return 1;
 }
 
+/* -t, and profiling could not start: the command was only run to be
+ * profiled, so it is ended rather than left behind unobserved. */
+static void end_child(struct run *run)
+{
+	int status;
+
+	if (run->t.exited)
+		return;
+	kill(run->t.pid, SIGKILL);
+	tracee_wait_exit(&run->t, &status);
+}
+
 static void run_init(struct run *run, const struct options *o)
 {
 	memset(run, 0, sizeof *run);
@@ -451,6 +463,8 @@ int sampler_run(const struct options *o)
 		status = write_profile(&run);
 	if (run.t.spawned && status == 0)
 		status = child_status(&run);
+	else if (run.t.spawned)
+		end_child(&run);
 	run_release(&run);
 	return status;
 }
