@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Print "N passed, N failed, N skipped": every TAP point of the unit tests
 # (from automake's .trs files) plus every pytest test (from its junit xml).
+# Reads the build directory given as $1 (default: the source tree).
 # Exits 1 if anything failed or no test ran at all.
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 trs=$(find tests/unit -name '*.trs' 2>/dev/null)
 count() { [ -n "$trs" ] && cat $trs | grep -c "^:test-result: $1" || echo 0; }
 pass=$(count PASS); fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) )); skip=$(count SKIP)

@@ -55,12 +55,12 @@ static void put_i32(struct fake *f, uint64_t addr, uint32_t off, int32_t v)
 	put(f, addr, off, &v, 4);
 }
 
-static void fake_init(struct fake *f, uint32_t version)
+static void fake_init(struct fake *f, const struct pyoffsets *t)
 {
 	memset(f, 0, sizeof *f);
 	f->mem = calloc(1, HEAP);
 	f->top = 16;
-	f->loc.off = *pyoffsets_for(version);
+	f->loc.off = *t;
 	f->loc.code_type = CODE_TYPE;
 	f->loc.str_type = STR_TYPE;
 	f->region = (struct remote_region){ BASE, f->mem, HEAP };
@@ -268,7 +268,7 @@ static void test_threads(const struct pyoffsets *t)
 	uint64_t interp, a;
 	const struct pythread *th;
 
-	fake_init(&f, t->version);
+	fake_init(&f, t);
 	interp = make_interp(&f);
 	a = make_thread(&f, interp, make_chain(&f, thread_a, 3), 111);
 	make_thread(&f, interp, make_chain(&f, thread_b, 1), 222);
@@ -301,7 +301,7 @@ static void test_cycle_and_type(const struct pyoffsets *t)
 	struct fake f;
 	uint64_t interp, top;
 
-	fake_init(&f, t->version);
+	fake_init(&f, t);
 	interp = make_interp(&f);
 	top = make_chain(&f, thread_a, 3);
 	put_ptr(&f, top, t->fr_back, top);	/* a frame that is its own caller */
@@ -328,7 +328,7 @@ static void test_depth_limit(const struct pyoffsets *t)
 	uint64_t interp, back;
 	const struct pythread *th;
 
-	fake_init(&f, t->version);
+	fake_init(&f, t);
 	interp = make_interp(&f);
 	back = make_frame(&f, &sp, 0);
 	for (int i = 1; i < 3000; i++) {	/* frames share one code object */
@@ -359,7 +359,7 @@ static void test_interp_frames(const struct pyoffsets *t)
 	struct spec sp[] = {
 		{ "app.py", "fresh", 40, 0, 0 },	/* incomplete: skipped */
 		{ "app.py", "gen", 50, 0, 1 },		/* generator: kept, line 50 */
-		{ "<shim>", "<trampoline>", 1, 0, 3 },	/* entry frame from 3.12 */
+		{ "<shim>", "<trampoline>", 1, 4, 3 },	/* entry frame from 3.12 */
 		{ "app.py", "main", 60, 4, 0 },		/* line 61 */
 	};
 	struct fake f;
@@ -367,7 +367,7 @@ static void test_interp_frames(const struct pyoffsets *t)
 	const struct pythread *th;
 	bool entry_kept = t->owner_model == OWNER_311;
 
-	fake_init(&f, t->version);
+	fake_init(&f, t);
 	interp = make_interp(&f);
 	top = make_chain(&f, sp, 4);
 	for (fr = top; fr; memcpy(&fr, f.mem + (fr - BASE) + t->fr_back, 8)) {
@@ -394,7 +394,7 @@ static void test_garbage(const struct pyoffsets *t)
 	unsigned seed = 12345;
 	int survived = 0;
 
-	fake_init(&f, t->version);
+	fake_init(&f, t);
 	interp = make_interp(&f);
 	ts = make_thread(&f, interp, make_chain(&f, thread_a, 3), 1);
 	set_holder(&f, interp, ts);
