@@ -6,7 +6,7 @@
 # Exits 1 if anything failed or no test ran at all.
 cd "${1:-$(dirname "$0")/..}"
 trs=$(find tests/unit -name '*.trs' 2>/dev/null)
-count() { [ -n "$trs" ] && cat $trs | grep -c "^:test-result: $1" || echo 0; }
+count() { if [ -n "$trs" ]; then cat $trs | grep -c "^:test-result: $1"; else echo 0; fi; }
 pass=$(count PASS); fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) )); skip=$(count SKIP)
 xml=tests/e2e/junit.xml
 if [ -f "$xml" ]; then
