@@ -37,6 +37,7 @@ enum {
 	OPT_FLAMECHART,
 	OPT_QUALNAME,
 	OPT_ABI,
+	OPT_WAIT,
 };
 
 struct parse {
@@ -67,7 +68,8 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 	"  --flamechart             Include timestamps for generating Chrome \"flamecharts\"\n"
-	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n";
+	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
+	"  --wait=SECS              How long to wait for the interpreter to appear (default 1; 5 with -t)\n";
 
 static const char legacy_pid_warning[] =
 	"WARNING: Specifying a PID to trace without -p is deprecated; "
@@ -270,6 +272,16 @@ static enum cli_status opt_abi(struct parse *p, const char *arg)
 	return CLI_RUN;
 }
 
+static enum cli_status opt_wait(struct parse *p, const char *arg)
+{
+	double v;
+
+	if (!parse_seconds(arg, &v) || v < 0)
+		return parse_failed(arg, "a number of seconds");
+	p->o->wait_ns = (int64_t)(v * 1e9 + 0.5);	/* v <= 1e9: fits */
+	return CLI_RUN;
+}
+
 static enum cli_status opt_exclude_idle(struct parse *p, const char *arg PF_UNUSED)
 {
 	p->o->exclude_idle = true;
@@ -345,6 +357,7 @@ static const struct opt_spec opt_specs[] = {
 	{ "flamechart",      OPT_FLAMECHART, no_argument,       opt_flamechart },
 	{ "qualname",        OPT_QUALNAME,   no_argument,       opt_qualname },
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
+	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
 	{ "help",            'h',            no_argument,       opt_help },
 };
@@ -444,6 +457,7 @@ static void options_defaults(struct options *o)
 {
 	*o = (struct options){
 		.seconds = DEFAULT_SECONDS,
+		.wait_ns = -1,
 		.interval_ns = DEFAULT_INTERVAL_NS,
 		.line_numbers = true,
 	};

@@ -18,6 +18,7 @@ struct options {
 	bool line_numbers;
 	bool flamechart;
 	bool qualnames;		/* --qualname */
+	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
 
 enum cli_status {

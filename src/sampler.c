@@ -198,7 +198,8 @@ static int unsupported(void)
  */
 static int locate(struct run *run)
 {
-	uint64_t timeout = run->o->trace_argv ? LOCATE_TIMEOUT_TRACE_NS : LOCATE_TIMEOUT_ATTACH_NS;
+	uint64_t timeout = run->o->wait_ns >= 0 ? (uint64_t)run->o->wait_ns :
+			   run->o->trace_argv ? LOCATE_TIMEOUT_TRACE_NS : LOCATE_TIMEOUT_ATTACH_NS;
 	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + timeout;
 	int rc;
 

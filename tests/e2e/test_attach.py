@@ -32,6 +32,20 @@ def test_not_python(targets, pyflame):
     target.assert_running()
 
 
+@pytest.mark.parametrize("wait", [0.0, 2.0])
+def test_wait_bounds_the_search(targets, pyflame, wait):
+    """--wait is how long pyflame looks for an interpreter that may still be
+    starting; on a process that never becomes Python it is the time to fail."""
+    target = targets.start_command(["sleep", "60"])
+    run = pyflame.run("--wait=%g" % wait, "-s", "1", "-p", target.pid,
+                      timeout=20.0)
+    assert run.returncode == 1, str(run)
+    assert run.err.startswith("Failed to locate libpython"), str(run)
+    assert wait <= run.elapsed < wait + 1.0, \
+        "gave up after %.2f s with --wait=%g%s" % (run.elapsed, wait, run)
+    target.assert_running()
+
+
 def test_no_such_pid(pyflame, ptrace_ok):
     pid = processes.reaped_pid()
     run = pyflame.run("-s", "0", "-p", pid)
