@@ -744,13 +744,6 @@ static int trace_child(struct tracee *t, pid_t child, const char *cmd, int errfd
 	return run_to_exec(t, cmd, errfd);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 int tracee_spawn(struct tracee *t, char *const argv[])
 {
 	int fds[2], rc;
@@ -761,8 +754,6 @@ int tracee_spawn(struct tracee *t, char *const argv[])
 	tracee_reset(t);
 	if (!argv || !argv[0])
 		return pf_fail(PF_EINVAL, "no command to run");
-	if (ends_with(argv[0], "pyflame"))
-		return pf_fail(PF_EINVAL, "You tried to pyflame a pyflame, naughty!");
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return pf_fail_errno("cannot create a pipe");
 	if ((child = fork()) < 0) {

@@ -67,10 +67,9 @@ int tracee_attach(struct tracee *t, pid_t pid);
  * tracee_spawn - fork and execvp(argv[0], argv) with the child traced from
  * before exec; returns once exec succeeded and the child runs. The child
  * keeps stdin, stdout and stderr, and gets SIGCHLD, SIGINT, SIGTERM and
- * SIGHUP unblocked (pyflame blocks them for itself); other signal masks and
- * ignored signals are inherited as from a shell.
- * -PF_EINVAL with "You tried to pyflame a pyflame, naughty!" when argv[0]
- * ends with "pyflame" (nothing is started). -PF_ENOENT / -PF_EPERM /
+ * SIGHUP unblocked (pyflame blocks them for itself) and SIGPIPE back to its
+ * default; other signal masks and dispositions are inherited as from a shell.
+ * -PF_EINVAL without argv[0]. -PF_ENOENT / -PF_EPERM /
  * -PF_ESYS with the detail "execvp() failed for: CMD, err = <strerror>" when
  * exec failed, or "Child process exited with status: N" when the child died
  * before exec (the child has then exited, and been reaped).
