@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Print "N passed, N failed, N skipped": every TAP point of the unit tests
-# (from automake's .trs files) plus every pytest test (from its junit xml).
+# Print "N passed, N failed, N skipped": every TAP point of the C unit tests
+# and the offset checker (from automake's .trs files) plus every pytest test
+# (from its junit xml).
 # Reads the build directory given as $1 (default: the source tree).
 # Exits 1 if anything failed or no test ran at all.
 cd "${1:-$(dirname "$0")/..}"
-trs=$(find tests/unit -name '*.trs' 2>/dev/null)
+trs=$(find tests -name '*.trs' ! -path 'tests/e2e/*' 2>/dev/null)
 count() { if [ -n "$trs" ]; then cat $trs | grep -c "^:test-result: $1"; else echo 0; fi; }
 pass=$(count PASS); fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) )); skip=$(count SKIP)
 xml=tests/e2e/junit.xml

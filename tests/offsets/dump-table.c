@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * dump-table.c - print the offset table of one version (given by its --abi
+ * number) as "name value" lines, for check-offsets.tap to compare with probe.c.
+ */
+#include "compat.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyoffsets.h"
+
+/* Every field of struct pyoffsets that headers can confirm, by its own name. */
+#define U32(name) { #name, offsetof(struct pyoffsets, name), 4 }
+#define U8(name) { #name, offsetof(struct pyoffsets, name), 1 }
+
+struct field {
+	const char *name;
+	size_t at;
+	size_t width;	/* 1 (uint8_t) or 4 (uint32_t, PYOFF_NONE = absent) */
+};
+
+static const struct field fields[] = {
+	U32(rt_interp_head), U32(rt_tstate_current), U32(rt_gil_locked), U32(rt_gil_holder),
+	U32(is_next), U32(is_tstate_head), U32(is_ceval_gil), U32(gil_locked), U32(gil_holder),
+	U32(ts_next), U32(ts_interp), U32(ts_frame), U32(ts_cframe), U32(cframe_current_frame),
+	U32(ts_current_frame), U32(ts_thread_id), U32(ts_native_thread_id),
+	U32(ts_datastack_chunk),
+	U32(fr_back), U32(fr_code), U32(fr_lasti), U32(fr_instr), U32(fr_owner), U32(fr_size),
+	U32(co_filename), U32(co_name), U32(co_qualname), U32(co_firstlineno), U32(co_linetable),
+	U32(co_firsttraceable), U32(co_code_adaptive), U32(co_size),
+	U32(ob_type), U32(bytes_size), U32(bytes_data), U32(str_length), U32(str_state),
+	U32(str_ascii_data), U32(str_compact_data), U32(str_legacy_data),
+	U8(str_kind_shift), U8(str_compact_shift), U8(str_ascii_shift),
+};
+
+/* The state-word shifts mean something only for PEP 393 strings. */
+static bool applies(const struct pyoffsets *t, const struct field *f)
+{
+	return f->width == 4 || t->str_model == STR_PEP393;
+}
+
+static void dump(const struct pyoffsets *t)
+{
+	printf("abi %u\n", t->abi);
+	for (size_t i = 0; i < PF_ARRAY_SIZE(fields); i++) {
+		const struct field *f = &fields[i];
+		uint32_t v32;
+		uint8_t v8;
+
+		if (!applies(t, f))
+			continue;
+		if (f->width == 1) {
+			memcpy(&v8, (const char *)t + f->at, 1);
+			printf("%s %u\n", f->name, v8);
+			continue;
+		}
+		memcpy(&v32, (const char *)t + f->at, 4);
+		if (v32 != PYOFF_NONE)
+			printf("%s %u\n", f->name, v32);
+	}
+	printf("exe_tag_mask %llu\n", (unsigned long long)t->exe_tag_mask);
+}
+
+/* "--names": every field name this program knows, one a line. */
+static void names(void)
+{
+	for (size_t i = 0; i < PF_ARRAY_SIZE(fields); i++)
+		printf("%s\n", fields[i].name);
+	printf("exe_tag_mask\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct pyoffsets *t;
+	char *end;
+	unsigned long abi;
+
+	if (argc == 2 && strcmp(argv[1], "--names") == 0) {
+		names();
+		return 0;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: dump-table ABI (27, 36 ... 315) | --names\n");
+		return 2;
+	}
+	abi = strtoul(argv[1], &end, 10);
+	if (*argv[1] == '\0' || *end != '\0' || abi > 999 ||
+	    !(t = pyoffsets_for_abi((unsigned)abi))) {
+		fprintf(stderr, "dump-table: no table for ABI '%s'\n", argv[1]);
+		return 1;
+	}
+	dump(t);
+	return 0;
+}
