@@ -6,4 +6,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	ca-certificates gcc make autoconf automake pkg-config python3 python3-pytest \
-	libxml2-utils procps util-linux
+	libxml2-utils procps util-linux libpython3.11-dev
