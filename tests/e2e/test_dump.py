@@ -13,8 +13,9 @@ import processes
 from profiles import Frame, parse_dump, render_stack
 
 
-def start_groundtruth(targets, interp, tmp_path):
-    """Start the target; return (target, its recorded view)."""
+def start_groundtruth(targets, interp, tmp_path, key="threads"):
+    """Start the target; return (target, its recorded view, thread order).
+    key "qualified" gives the view with functions named by co_qualname."""
     report = str(tmp_path / "view.json")
     target = targets.start(interp, "groundtruth.py", "--report", report)
     with open(report) as f:
@@ -26,7 +27,7 @@ def start_groundtruth(targets, interp, tmp_path):
     assert gone, "target still has %d threads, want %d\n%s" % (
         processes.task_count(target.pid), nthreads, target.describe())
     expected = dict((int(tid), [Frame(*f) for f in frames])
-                    for tid, frames in view["threads"].items())
+                    for tid, frames in view[key].items())
     return target, expected, view["order"]
 
 
@@ -87,6 +88,21 @@ def test_dump_matches_interpreter_view(interp, targets, pyflame, tmp_path):
         "\n\n%s\n%s" % (problems, run)
     holders = [t.tid for t in threads if t.holder]
     assert len(holders) <= 1, "several GIL holders %r%s" % (holders, run)
+
+
+def test_dump_qualnames(interp, targets, pyflame, tmp_path):
+    """--qualname names functions as co_qualname does (Class.method, 3.11+);
+    older interpreters have no qualified name and keep co_name."""
+    target, expected, _ = start_groundtruth(targets, interp, tmp_path,
+                                            key="qualified")
+    if interp.version >= (3, 11):
+        funcs = set(f.func for s in expected.values() for f in s)
+        assert any("." in f for f in funcs), sorted(funcs)
+    run = dump(pyflame, target, "--qualname")
+    dumped = dict((t.tid, t.frames) for t in parse_dump(run.out))
+    problems = diff_views(expected, dumped)
+    assert not problems, "pyflame -d --qualname differs from co_qualname:" \
+        "\n\n%s\n%s" % (problems, run)
 
 
 def test_dump_thread_order(interp, targets, pyflame, tmp_path):

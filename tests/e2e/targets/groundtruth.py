@@ -111,11 +111,15 @@ SCENARIOS = [chain_a, consume_generator, call_nested_method, sort_with_key,
              multiline_call, callback_from_c, deep_recursion]
 
 
-def stack_of(frame):
+def stack_of(frame, qualified=False):
+    """[file, function, line] innermost first; with `qualified`, functions are
+    named by co_qualname where the interpreter has one (3.11+)."""
     stack = []
     while frame is not None:
         code = frame.f_code
-        stack.append([code.co_filename, code.co_name, frame.f_lineno])
+        name = getattr(code, "co_qualname", code.co_name) if qualified \
+            else code.co_name
+        stack.append([code.co_filename, name, frame.f_lineno])
         frame = frame.f_back
     return stack
 
@@ -135,9 +139,11 @@ def wait_until_parked(me, count):
 
 def report(path, order):
     others = wait_until_parked(get_ident(), len(order))
-    view = {"pid": os.getpid(), "order": order, "threads": {}}
+    view = {"pid": os.getpid(), "order": order, "threads": {},
+            "qualified": {}}
     for tid, frame in others.items():
         view["threads"][str(tid)] = stack_of(frame)
+        view["qualified"][str(tid)] = stack_of(frame, qualified=True)
     with open(path + ".tmp", "w") as f:
         json.dump(view, f, indent=1, sort_keys=True)
     os.rename(path + ".tmp", path)
