@@ -22,6 +22,7 @@
 #include "err.h"
 #include "explain.h"
 #include "output.h"
+#include "proc.h"
 #include "ptrace.h"
 #include "pylocate.h"
 #include "pywalk.h"
@@ -178,6 +179,9 @@ static int start_target(struct run *run)
 	} else {
 		if (o->pid == getpid())
 			return fail("Failed to seize PID %d: that is pyflame itself", (int)o->pid);
+		if (proc_is_kernel_thread(o->pid))
+			return fail("Failed to seize PID %d: it is a kernel thread, not a Python process",
+				    (int)o->pid);
 		if (tracee_attach(&run->t, o->pid) < 0)
 			return attach_failed(o->pid);
 	}
