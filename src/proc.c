@@ -228,31 +228,6 @@ static int reopen_regular(int pathfd, const char *path)
 	return fd;
 }
 
-int proc_open_in_root(pid_t pid, const char *path)
-{
-	int dir, root, pathfd, fd;
-
-	if (path[0] != '/')
-		return pf_fail(PF_EINVAL, "'%s' is not an absolute path", path);
-	if ((dir = open_pid_dir(pid)) < 0)
-		return dir;
-	root = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	close(dir);
-	if (root < 0)
-		return pf_fail_errno("cannot open '/proc/%d/root'", (int)pid);
-	pathfd = openat2_in_root(root, path);
-	if (pathfd < 0) {
-		fd = pf_fail_errno("cannot open '%s' in the root of process %d",
-				   path, (int)pid);
-		goto out_root;
-	}
-	fd = reopen_regular(pathfd, path);
-	close(pathfd);
-out_root:
-	close(root);
-	return fd;
-}
-
 /* readlink relative to a /proc/PID directory, growing `out` until it fits. */
 static int readlink_all(int dir, const char *name, pid_t pid, struct strbuf *out)
 {
@@ -276,6 +251,52 @@ static int readlink_all(int dir, const char *name, pid_t pid, struct strbuf *out
 		size = out->cap * 2;
 	}
 }
+
+/*
+ * Paths in /proc/PID/maps are spelled from our root. A chrooted target's
+ * root link names its root from ours too: strip it, or opening the path
+ * inside that root would apply it twice.
+ */
+static const char *path_in_root(int dir, pid_t pid, const char *path)
+{
+	struct strbuf root;
+	const char *rel = path;
+	size_t n;
+
+	strbuf_init(&root);
+	if (readlink_all(dir, "root", pid, &root) == 0 && (n = root.len) > 1 &&
+	    strncmp(path, root.buf, n) == 0 && path[n] == '/')
+		rel = path + n;
+	strbuf_release(&root);
+	return rel;
+}
+
+int proc_open_in_root(pid_t pid, const char *path)
+{
+	int dir, root, pathfd, fd;
+
+	if (path[0] != '/')
+		return pf_fail(PF_EINVAL, "'%s' is not an absolute path", path);
+	if ((dir = open_pid_dir(pid)) < 0)
+		return dir;
+	path = path_in_root(dir, pid, path);
+	root = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	close(dir);
+	if (root < 0)
+		return pf_fail_errno("cannot open '/proc/%d/root'", (int)pid);
+	pathfd = openat2_in_root(root, path);
+	if (pathfd < 0) {
+		fd = pf_fail_errno("cannot open '%s' in the root of process %d",
+				   path, (int)pid);
+		goto out_root;
+	}
+	fd = reopen_regular(pathfd, path);
+	close(pathfd);
+out_root:
+	close(root);
+	return fd;
+}
+
 
 int proc_exe(pid_t pid, struct strbuf *out)
 {

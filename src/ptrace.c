@@ -717,10 +717,17 @@ static int run_to_exec(struct tracee *t, const char *cmd, int errfd)
 			return rc;
 	if (!exec)
 		return exec_failed(t, cmd, errfd);
-	t->execd = false;	/* this exec was expected */
-	if (!thread_find(t, t->pid))
-		PF_BUG("the exec'd child is not in the list");
-	thread_resume(t, thread_find(t, t->pid));
+	return tracee_accept_exec(t);
+}
+
+int tracee_accept_exec(struct tracee *t)
+{
+	struct tracee_thread *th = thread_find(t, t->pid);
+
+	if (!t->execd || !th)
+		PF_BUG("accepting an exec that did not happen");
+	t->execd = false;
+	thread_resume(t, th);
 	return tracee_gone(t) ? pf_fail(PF_EGONE, "process %d is gone", (int)t->pid) : 0;
 }
 

@@ -105,6 +105,14 @@ int tracee_resume(struct tracee *t);
 int tracee_service(struct tracee *t);
 
 /*
+ * tracee_accept_exec - after -PF_EEXEC (t->execd set): the exec was welcome
+ * (a wrapper that execs Python, while the interpreter is still being
+ * looked for); let the new program run and keep tracing it. Every thread
+ * but the leader is gone after an exec. Returns 0 or -PF_EGONE.
+ */
+int tracee_accept_exec(struct tracee *t);
+
+/*
  * tracee_detach - release every thread (stopping each first if needed, as
  * PTRACE_DETACH requires), delivering pending signals. Held threads are
  * released at once, the others as soon as their stop arrives. Safe in any

@@ -197,6 +197,19 @@ static int unsupported(void)
 }
 
 /*
+ * Before the interpreter is found an exec is welcome (a wrapper script that
+ * execs Python): follow the new program, with a reader for its memory.
+ * -PF_EGONE for anything else that ended the wait.
+ */
+static int accept_exec(struct run *run)
+{
+	if (!run->t.execd || run->t.exited || tracee_accept_exec(&run->t) < 0)
+		return -PF_EGONE;
+	remote_close(&run->r);
+	return remote_open(&run->r, run->t.pid);
+}
+
+/*
  * Find the interpreter, retrying while the target may still be starting
  * (a traced child loads libpython after exec). The target keeps running.
  */
@@ -217,7 +230,8 @@ static int locate(struct run *run)
 			return fail("Failed to read PID %d: %s", (int)run->t.pid, pf_last_error());
 		if (now_ns(CLOCK_MONOTONIC) >= deadline)
 			break;
-		if (wait_until(run, now_ns(CLOCK_MONOTONIC) + LOCATE_RETRY_NS) != WAIT_DEADLINE)
+		if (wait_until(run, now_ns(CLOCK_MONOTONIC) + LOCATE_RETRY_NS) != WAIT_DEADLINE &&
+		    accept_exec(run) < 0)
 			break;
 	}
 	if (run->t.exited)

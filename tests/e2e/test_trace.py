@@ -56,6 +56,20 @@ def test_trace_profiles_until_exit(interp, pyflame, out):
     check_hottest(prof, expectations.busy_chain(), run)
 
 
+def test_trace_through_exec_wrapper(interp, pyflame, out):
+    """A wrapper that execs Python (sh -c 'exec python app.py') is followed:
+    an exec before the interpreter is found is the program starting up."""
+    busy = processes.target_path("busy.py")
+    wrapper = ["sh", "-c", 'sleep 0.3; exec "$@"', "sh"]
+    args = ["-o", out, "-t"] + wrapper + interp.command(busy, "--seconds", "1")
+    run = pyflame.run(*args, env=interp.environ(), timeout=30.0)
+    assert run.returncode == 0, str(run)
+    assert run.stderr == b"", str(run)
+    prof = read_profile(out, run)
+    check_count(prof.total, 90, 160, run)
+    check_hottest(prof, expectations.busy_chain(), run)
+
+
 def test_trace_exit_status(interp, pyflame, out):
     exits = processes.target_path("exits.py")
     run = trace(pyflame, interp, out, exits, "--seconds", "0.5",
