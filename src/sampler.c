@@ -168,6 +168,25 @@ static int attach_failed(pid_t pid)
 	return 1;
 }
 
+static bool is_zombie(pid_t pid)
+{
+	char state;
+
+	return proc_task_state(pid, pid, &state) == 0 && state == 'Z';
+}
+
+/* The kernel traces no zombie; say which kind this is. */
+static const char *zombie_text(pid_t pid)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+
+	proc_list_tasks(pid, &tids, &n);
+	free(tids);
+	return n > 1 ? "its main thread has exited (a zombie), and pyflame needs it"
+		     : "the process has exited (a zombie its parent has not reaped)";
+}
+
 static int start_target(struct run *run)
 {
 	const struct options *o = run->o;
@@ -182,6 +201,8 @@ static int start_target(struct run *run)
 		if (proc_is_kernel_thread(o->pid))
 			return fail("Failed to seize PID %d: it is a kernel thread, not a Python process",
 				    (int)o->pid);
+		if (is_zombie(o->pid))
+			return fail("Failed to seize PID %d: %s", (int)o->pid, zombie_text(o->pid));
 		if (tracee_attach(&run->t, o->pid) < 0)
 			return attach_failed(o->pid);
 	}
@@ -381,7 +402,7 @@ static int dump(struct run *run)
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
-	return rc < 0 ? fail("pyflame: cannot write output: %s", pf_last_error()) : 0;
+	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -396,8 +417,8 @@ static int write_profile(struct run *run)
 				    : out_collapsed(run->out, &run->st, &oo);
 
 	if (rc == 0 && fflush(run->out) != 0)
-		rc = pf_fail_errno("flush");
-	return rc < 0 ? fail("pyflame: cannot write output: %s", pf_last_error()) : 0;
+		rc = pf_fail_errno("cannot write the profile");
+	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
 }
 
 /* In -t mode the child's status becomes ours, as a shell would report it. */
