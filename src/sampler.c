@@ -472,19 +472,28 @@ static void run_release(struct run *run)
 	signals_restore(run);
 }
 
-/* Everything between a successful attach and the detach. */
+/*
+ * Everything between a successful attach and the detach. An exec met before
+ * the first sample belongs to start-up (the new image can be mapped before
+ * its exec stop is reported): locate again in the new program.
+ */
 static int profile(struct run *run)
 {
 	int status;
 
-	if ((status = locate(run)) != 0 || (status = open_output(run)) != 0)
-		return status;
-	pywalk_init(&run->w, &run->r, &run->loc, &run->st, run->o->qualnames);
-	run->start_ns = now_ns(CLOCK_MONOTONIC);
-	if (run->o->dump)
-		return dump(run);
-	sample_loop(run);
-	return 0;
+	for (;;) {
+		if ((status = locate(run)) != 0 ||
+		    (!run->out && (status = open_output(run)) != 0))
+			return status;
+		pywalk_init(&run->w, &run->r, &run->loc, &run->st, run->o->qualnames);
+		run->start_ns = now_ns(CLOCK_MONOTONIC);
+		if (run->o->dump)
+			return dump(run);
+		sample_loop(run);
+		if (run->samples > 0 || accept_exec(run) < 0)
+			return 0;
+		pywalk_release(&run->w);
+	}
 }
 
 int sampler_run(const struct options *o)

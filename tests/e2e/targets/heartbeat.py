@@ -77,6 +77,10 @@ def install_handlers(counters):
 
 def main():
     opts = common.setup()
+    # A process group of its own, under a parent in the same session, is not
+    # orphaned; the kernel discards SIGTSTP sent to an orphaned group (as in
+    # a CI run without a terminal), which would defeat the job-control test.
+    os.setpgid(0, 0)
     counters = board.Board(opts.report)
     install_handlers(counters)
     board.daemon(nap, counters)
