@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # From a fresh Debian machine (as root): install, fetch the newer test
 # interpreters, build with warnings as errors, run every test (C unit tests
-# and the end-to-end suite), and end with one summary line counting them all.
+# and the end-to-end suite), then again built with clang, ASan and UBSan,
+# run each fuzz harness briefly and profile under valgrind; end with one
+# summary line counting them all.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -13,5 +15,61 @@ export PYFLAME_EXTRA_PYTHONS
 sh scripts/build.sh --enable-werror
 status=0
 make -k check || status=$?
-sh tests/summary.sh || status=$?
+
+# ------------------------------------------- sanitizers, fuzzing, valgrind
+# automake builds out of tree only from an unconfigured source tree, so the
+# clang builds configure a copy made by `make distdir` (build-ci/src).
+# Steps outside `make check` leave their result in build-ci/*.trs.
+jobs=$(nproc)
+rm -rf build-ci
+mkdir -p build-ci/asan build-ci/fuzz
+make distdir distdir=build-ci/src >/dev/null || status=1
+
+# Run the command that follows in a subshell and record its outcome, PASS,
+# FAIL or SKIP (status 77), as build-ci/$1.trs.
+step() {
+	name=$1
+	shift
+	start=$(date +%s)
+	rc=0
+	("$@") || rc=$?
+	case $rc in
+	0) result=PASS ;;
+	77) result=SKIP ;;
+	*) result=FAIL; status=1 ;;
+	esac
+	echo ":test-result: $result" >"build-ci/$name.trs"
+	echo "$name: $result ($(($(date +%s) - start)) s)"
+}
+
+# ASan+UBSan build: its unit and end-to-end tests count in the summary.
+asan() {
+	start=$(date +%s)
+	cd build-ci/asan &&
+	../src/configure -q CC=clang --enable-asan --enable-ubsan --enable-werror &&
+	make -j"$jobs" >/dev/null &&
+	make -k check
+	rc=$?
+	echo "asan: make check exit $rc ($(($(date +%s) - start)) s)"
+	return $rc
+}
+
+# shellcheck disable=SC2317  # run through step
+fuzz_smoke() {
+	cd build-ci/fuzz &&
+	../src/configure -q CC=clang --enable-fuzz --enable-werror &&
+	make -j"$jobs" >/dev/null &&
+	make fuzz-smoke FUZZ_SECONDS=10
+}
+
+pyenv_root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+valgrind_pythons=$(ls /usr/bin/python3 "$pyenv_root"/versions/3.12.*/bin/python3.12 2>/dev/null || true)
+
+(asan) || status=1
+step fuzz-smoke fuzz_smoke
+# shellcheck disable=SC2086
+step valgrind sh tests/valgrind/profile.sh $valgrind_pythons
+
+sh tests/summary.sh . build-ci/asan build-ci/fuzz-smoke.trs build-ci/valgrind.trs ||
+	status=$?
 exit $status

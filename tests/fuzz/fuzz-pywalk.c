@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fuzz-pywalk.c - the frame walker over a fake target made of the input.
+ * Byte 0 picks the offset table (bit 7: qualified names); the rest is memory
+ * at FAKE_BASE, where the runtime (or interp_head) lies (fake-target.h).
+ * Every sample must succeed or fail cleanly, never crash or hang.
+ */
+#include "compat.h"
+
+#include "err.h"
+#include "fake-target.h"
+#include "pyoffsets.h"
+#include "pywalk.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void sample(struct pywalk *w, bool all_threads, struct pysample *s)
+{
+	int rc = pywalk_sample(w, all_threads, s);
+
+	if (rc != 0 && rc != -PF_ETORN && rc != -PF_EGONE)
+		PF_BUG("pywalk_sample: unexpected code");
+	for (size_t i = 0; rc == 0 && i < s->nthreads; i++)
+		if (s->threads[i].depth > PYWALK_MAX_DEPTH ||
+		    s->threads[i].first + (size_t)s->threads[i].depth > s->nframes)
+			PF_BUG("pywalk_sample: thread frames out of range");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct pyoffsets *const *all = pyoffsets_all();
+	static struct pyloc loc;
+	struct remote_region region;
+	struct remote r;
+	struct stacks st;
+	struct pywalk w;
+	struct pysample s;
+	size_t n = 0;
+
+	if (size < 1)
+		return 0;
+	while (all[n])
+		n++;
+	loc.off = *all[(data[0] & 0x7f) % n];
+	loc.runtime = loc.interp_head = FAKE_RUNTIME;
+	loc.tstate_current = FAKE_TSTATE_CURRENT;
+	loc.code_type = FAKE_CODE_TYPE;
+	loc.str_type = FAKE_STR_TYPE;
+	region = (struct remote_region){ FAKE_BASE, data + 1, size - 1 };
+	remote_open_image(&r, &region, 1);
+	stacks_init(&st, false);
+	pywalk_init(&w, &r, &loc, &st, data[0] & 0x80);
+	pysample_init(&s);
+	sample(&w, false, &s);
+	sample(&w, true, &s);
+	sample(&w, true, &s);	/* again, through the code cache */
+	pysample_release(&s);
+	pywalk_release(&w);
+	stacks_release(&st);
+	return 0;
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Profile a busy Python target for one second with pyflame under valgrind
+# (memcheck, full leak check), once per interpreter given (default python3),
+# and fail on any valgrind error or leak, or if the profile lacks the target's
+# hot stack. Run from a build directory (src/pyflame, config.h); exits 77
+# (skipped) when pyflame cannot attach even without valgrind (no ptrace).
+# valgrind 3.19 (Debian 12) has no openat2, so a preload library built here
+# from openat2-shim.c turns pyflame's openat2 calls into openat.
+set -e
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+pyflame=${PYFLAME:-src/pyflame}
+work=$(mktemp -d)
+pid=
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+${CC:-cc} -shared -fPIC -I. -iquote "$top_srcdir/src" -o "$work/shim.so" \
+	"$top_srcdir/tests/valgrind/openat2-shim.c" -ldl
+
+# Start busy.py under interpreter $1; its pid in $pid once it is ready.
+start_target() {
+	"$1" "$top_srcdir/tests/e2e/targets/busy.py" --seconds 60 >"$work/ready" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q ready "$work/ready" && return 0
+		sleep 0.1
+	done
+	echo "valgrind: $1 did not start busy.py"
+	return 1
+}
+
+stop_target() {
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+
+[ $# -gt 0 ] || set -- python3
+for py in "$@"; do
+	start_target "$py"
+	if ! "$pyflame" -s 0.1 -p "$pid" >/dev/null 2>"$work/plain.log"; then
+		echo "valgrind: skipped, pyflame cannot profile $py: $(cat "$work/plain.log")"
+		exit 77
+	fi
+	if ! LD_PRELOAD="$work/shim.so" valgrind -q --error-exitcode=1 --leak-check=full \
+		"$pyflame" -s 1 -p "$pid" >"$work/profile" 2>"$work/valgrind.log"; then
+		cat "$work/valgrind.log"
+		echo "valgrind: $py: errors (above)"
+		exit 1
+	fi
+	if ! grep -q 'busy.py:inner:' "$work/profile"; then
+		echo "valgrind: $py: the profile lacks the busy loop:"
+		head -n 5 "$work/profile"
+		exit 1
+	fi
+	echo "valgrind: $py: clean, $(wc -l <"$work/profile") stacks"
+	stop_target
+done
