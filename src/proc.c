@@ -8,21 +8,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "inroot.h"
 #include "proc.h"
 #include "xalloc.h"
 
 #define PROC_MAX_READ (64u << 20)
 #define PF_KTHREAD_FLAG 0x00200000u	// PF_KTHREAD, include/linux/sched.h
-#define OPENAT2_RETRIES 8
 
 /* An O_PATH fd of the directory /proc/PID; -PF_EGONE if there is none. */
 static int open_pid_dir(pid_t pid)
@@ -189,23 +187,6 @@ out:
 	return rc;
 }
 
-/* openat2 with RESOLVE_IN_ROOT, retried when a rename race makes it EAGAIN. */
-static int openat2_in_root(int rootfd, const char *path)
-{
-	struct open_how how;
-	long fd = -1;
-
-	memset(&how, 0, sizeof how);
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	for (int i = 0; i < OPENAT2_RETRIES; i++) {
-		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-		if (fd >= 0 || errno != EAGAIN)
-			break;
-	}
-	return (int)fd;
-}
-
 /*
  * Turn an O_PATH fd of a regular file into a readable one. Opening a device
  * or a FIFO can block or have side effects, so the type is checked on the
@@ -284,7 +265,7 @@ int proc_open_in_root(pid_t pid, const char *path)
 	close(dir);
 	if (root < 0)
 		return pf_fail_errno("cannot open '/proc/%d/root'", (int)pid);
-	pathfd = openat2_in_root(root, path);
+	pathfd = inroot_open(root, path);
 	if (pathfd < 0) {
 		fd = pf_fail_errno("cannot open '%s' in the root of process %d",
 				   path, (int)pid);
@@ -296,7 +277,6 @@ out_root:
 	close(root);
 	return fd;
 }
-
 
 int proc_exe(pid_t pid, struct strbuf *out)
 {

@@ -29,12 +29,12 @@ int proc_task_state(pid_t pid, pid_t tid, char *state);
 /*
  * proc_open_in_root - open `path` (absolute, as the target sees it) for
  * reading through /proc/PID/root, resolving every symlink and ".." inside
- * that root so nothing outside it can be reached (openat2 RESOLVE_IN_ROOT,
- * and RESOLVE_NO_MAGICLINKS). Only regular files: the type is checked on an
+ * that root so nothing outside it can be reached (inroot_open(): openat2
+ * RESOLVE_IN_ROOT, or the same walk in user space on older kernels). Only regular files: the type is checked on an
  * O_PATH fd before the file is really opened, so a FIFO or a device is
  * never opened. Returns an fd (O_RDONLY|O_CLOEXEC, caller closes), or
  * -PF_EINVAL (relative path, not a regular file), -PF_EGONE (no such
- * process), -PF_ENOENT, -PF_EPERM, -PF_ESYS (e.g. a kernel without openat2).
+ * process), -PF_ENOENT, -PF_EPERM, -PF_ESYS.
  */
 int proc_open_in_root(pid_t pid, const char *path);
 

@@ -16,13 +16,16 @@ static bool is_surrogate(uint32_t cp)
 	return cp >= 0xd800 && cp <= 0xdfff;
 }
 
-/* Append one code point; one that no UTF-8 may hold becomes U+FFFD. */
+/*
+ * Append one code point; one that no UTF-8 may hold becomes U+FFFD, and so
+ * does NUL, which no name in the output (a C string) can hold.
+ */
 static void put_utf8(struct strbuf *out, uint32_t cp)
 {
 	uint8_t b[4];
 	size_t n;
 
-	if (cp > 0x10ffff || is_surrogate(cp))
+	if (cp == 0 || cp > 0x10ffff || is_surrogate(cp))
 		cp = REPLACEMENT;
 	if (cp < 0x80) {
 		b[0] = (uint8_t)cp;
@@ -118,7 +121,7 @@ void pystr_bytes_to_utf8(const uint8_t *data, size_t len, struct strbuf *out)
 
 	strbuf_grow(out, len);
 	while (i < len) {
-		size_t n = utf8_valid_len(data + i, len - i);
+		size_t n = data[i] ? utf8_valid_len(data + i, len - i) : 0;
 
 		if (n) {
 			strbuf_add(out, data + i, n);

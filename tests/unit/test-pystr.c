@@ -68,7 +68,8 @@ static void test_kind1(void)
 
 	ok(str_is(1, ascii, 9, "main_loop", 9), "kind 1: ASCII unchanged");
 	ok(STR_IS(1, latin1, "fun\xc3\xa7\xc3\xa3o"), "kind 1: Latin-1 função");
-	ok(STR_IS(1, edges, "\x00\x7f\xc2\x80\xc3\xbf"), "kind 1: U+0000, 7F, 80, FF");
+	ok(STR_IS(1, edges, "\xef\xbf\xbd\x7f\xc2\x80\xc3\xbf"),
+	   "kind 1: U+0000 becomes U+FFFD; 7F, 80, FF kept");
 	ok(str_is(1, NULL, 0, "", 0), "kind 1: empty string");
 }
 
@@ -87,6 +88,8 @@ static void test_kind2(void)
 	ok(STR_IS(2, pair, "\xef\xbf\xbd\xef\xbf\xbdx"),
 	   "kind 2: surrogates are never paired, each becomes U+FFFD");
 	ok(STR_IS(2, lone, "\xef\xbf\xbd\xef\xbf\xbd"), "kind 2: lone surrogates");
+	ok(str_is(2, (const uint8_t *)"a\0\0\0b\0", 6, "a\xef\xbf\xbd" "b", 5),
+	   "kind 2: an embedded NUL becomes U+FFFD, the rest is kept");
 }
 
 static void test_kind4(void)
@@ -166,6 +169,7 @@ static void test_bytes_invalid(void)
 	ok(BYTES_ARE(ff, FFFD "x" FFFD), "bytes: 0xFF and 0xFE");
 	ok(BYTES_ARE(cont, FFFD FFFD), "bytes: lone continuation bytes");
 	ok(BYTES_ARE(latin1, "fun" FFFD FFFD "o"), "bytes: Latin-1 text is not UTF-8");
+	ok(bytes_are((const uint8_t *)"a\0b", 3, "a" FFFD "b", 5), "bytes: an embedded NUL");
 }
 
 /* Every single byte value: ASCII as is, all others alone are invalid. */
@@ -176,11 +180,11 @@ static void test_bytes_each(void)
 	for (unsigned b = 0; b < 256; b++) {
 		uint8_t one = (uint8_t)b;
 
-		if (b < 0x80 ? !bytes_are(&one, 1, (const char *)&one, 1)
+		if (b > 0 && b < 0x80 ? !bytes_are(&one, 1, (const char *)&one, 1)
 			     : !bytes_are(&one, 1, FFFD, 3))
 			bad++;
 	}
-	ok(bad == 0, "bytes: each lone byte value (%zu wrong)", bad);
+	ok(bad == 0, "bytes: each lone byte value, NUL becoming U+FFFD (%zu wrong)", bad);
 }
 
 int main(void)
