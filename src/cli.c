@@ -38,6 +38,8 @@ enum {
 	OPT_QUALNAME,
 	OPT_ABI,
 	OPT_WAIT,
+	OPT_NONBLOCKING,
+	OPT_STATS,
 };
 
 struct parse {
@@ -68,7 +70,9 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 	"  --flamechart             Include timestamps for generating Chrome \"flamecharts\"\n"
+	"  --nonblocking            Sample without stopping the target; changing stacks are read again\n"
 	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
+	"  --stats                  Print sampling statistics on stderr at the end\n"
 	"  --wait=SECS              How long to wait for the interpreter to appear (default 1; 5 with -t)\n";
 
 static const char legacy_pid_warning[] =
@@ -319,6 +323,18 @@ static enum cli_status opt_qualname(struct parse *p, const char *arg PF_UNUSED)
 	return CLI_RUN;
 }
 
+static enum cli_status opt_nonblocking(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->nonblocking = true;
+	return CLI_RUN;
+}
+
+static enum cli_status opt_stats(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->stats = true;
+	return CLI_RUN;
+}
+
 static enum cli_status opt_version(struct parse *p PF_UNUSED, const char *arg PF_UNUSED)
 {
 	printf("pyflame %s %s %s (ABI list: ", PACKAGE_VERSION, PF_HOST_OS, PF_HOST_CPU);
@@ -357,6 +373,8 @@ static const struct opt_spec opt_specs[] = {
 	{ "flamechart",      OPT_FLAMECHART, no_argument,       opt_flamechart },
 	{ "qualname",        OPT_QUALNAME,   no_argument,       opt_qualname },
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
+	{ "nonblocking",     OPT_NONBLOCKING, no_argument,      opt_nonblocking },
+	{ "stats",           OPT_STATS,      no_argument,       opt_stats },
 	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
 	{ "help",            'h',            no_argument,       opt_help },

@@ -18,6 +18,8 @@ struct options {
 	bool line_numbers;
 	bool flamechart;
 	bool qualnames;		/* --qualname */
+	bool nonblocking;	/* --nonblocking: never stop the target to sample */
+	bool stats;		/* --stats: a statistics line on stderr at the end */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
 

@@ -7,12 +7,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +34,7 @@
 #define SPIN_ROUNDS 16		/* polls with sched_yield() before sleeping */
 #define SERVICE_MAX_EVENTS 4096	/* per tracee_service() call */
 #define END_WAIT_MS 200		/* for the last event of a dying process */
+#define CHLD_FD_UNKNOWN (-2)	/* tracee.chld_fd before its first use */
 
 /*
  * What to do with a thread that reports a stop. Every stop is handled the
@@ -46,17 +50,20 @@ enum ev_mode {
 void tracee_init(struct tracee *t)
 {
 	memset(t, 0, sizeof *t);
+	t->chld_fd = CHLD_FD_UNKNOWN;
 }
 
-/* Forget a previous run, keeping the thread array for reuse. */
+/* Forget a previous run, keeping the thread array and the signalfd. */
 static void tracee_reset(struct tracee *t)
 {
 	struct tracee_thread *threads = t->threads;
 	size_t cap = t->cap;
+	int fd = t->chld_fd;
 
 	tracee_init(t);
 	t->threads = threads;
 	t->cap = cap;
+	t->chld_fd = fd;
 }
 
 static bool tracee_gone(const struct tracee *t)
@@ -329,12 +336,50 @@ static long ms_since(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Between polls: yield first (a stop takes microseconds), then sleep
- * 10 us, 20 us, ... up to 1 ms. */
-static void poll_pause(unsigned round)
+/*
+ * A signalfd of SIGCHLD, which the kernel sends the tracer at every stop of
+ * a tracee, so that waits sleep until something happens. Only if the caller
+ * blocks SIGCHLD (an unblocked, ignored one is discarded, never queued);
+ * else -1, and waits poll.
+ */
+static int chld_fd(struct tracee *t)
+{
+	sigset_t cur, set;
+
+	if (t->chld_fd != CHLD_FD_UNKNOWN)
+		return t->chld_fd;
+	t->chld_fd = -1;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGCHLD)) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		t->chld_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	}
+	return t->chld_fd;
+}
+
+/* Sleep until a SIGCHLD or 1 ms; the caller then looks for events (the
+ * signal is consumed before, never after, that look: no wake-up is lost). */
+static void sleep_for_event(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct signalfd_siginfo si;
+
+	if (poll(&p, 1, 1) > 0)
+		while (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
+			;
+}
+
+/* Between polls for events: sleep on SIGCHLD where we can; else yield first
+ * (a stop takes microseconds), then sleep 10 us, 20 us, ... up to 1 ms. */
+static void poll_pause(struct tracee *t, unsigned round)
 {
 	struct timespec ts = { 0, 1000000 };
+	int fd = chld_fd(t);
 
+	if (fd >= 0) {
+		sleep_for_event(fd);
+		return;
+	}
 	if (round < SPIN_ROUNDS) {
 		sched_yield();
 		return;
@@ -385,7 +430,7 @@ static void await_end(struct tracee *t, enum ev_mode mode, bool *exec)
 		if ((rc = wait_event(t, -1, WNOHANG, mode, exec)) < 0)
 			return;
 		if (rc == 0)
-			poll_pause(round++);
+			poll_pause(t, round++);
 	}
 }
 
@@ -425,7 +470,7 @@ static int settle(struct tracee *t, enum ev_mode mode, long timeout_ms, bool *ex
 		if (ms >= timeout_ms && count_running(t) > 0)
 			return pf_fail(PF_ETORN, "thread %d of process %d did not stop within %ld ms",
 				       (int)first_running(t), (int)t->pid, timeout_ms);
-		poll_pause(round++);
+		poll_pause(t, round++);
 	}
 	if (mode != EV_DETACH)
 		await_end(t, mode, exec);
@@ -528,6 +573,8 @@ void tracee_release(struct tracee *t)
 {
 	tracee_detach(t);
 	free(t->threads);
+	if (t->chld_fd >= 0)
+		close(t->chld_fd);
 	tracee_init(t);
 }
 

@@ -50,6 +50,7 @@ struct tracee {
 	bool execd;			/* the process called execve (sticky) */
 	int exit_status;		/* wait status of the leader, if exited */
 	uint64_t stops;			/* completed tracee_stop() calls */
+	int chld_fd;			/* signalfd of SIGCHLD, -1 if none */
 };
 
 void tracee_init(struct tracee *t);

@@ -18,6 +18,7 @@
 #define CODE_CACHE_SLOTS 4096	/* a power of two */
 #define MAX_INTERPRETERS 64
 #define MAX_STEPS (4 * PYWALK_MAX_DEPTH)	/* frames visited, skipped ones too */
+#define DEPTH_SLACK 8	/* frames read past the limit: some may not be shown */
 #define CODE_BUF PYOFFSETS_CODE_MAX
 #define FRAME_BUF PYOFFSETS_FRAME_MAX
 #define STR_HEADER_BUF PYOFFSETS_OBJECT_MAX
@@ -29,8 +30,9 @@ struct code_entry {
 	int32_t firstlineno;
 	int32_t firsttraceable;	/* in code units; 0 before 3.11 */
 	uint32_t file_id, name_id;
-	uint8_t *table;
-	size_t table_len;
+	struct linetable lines;
+	int64_t memo_addr;	/* the last lookup: a caller's frame asks again */
+	int memo_line;
 };
 
 static uint64_t get_ptr(const uint8_t *buf, uint32_t off)
@@ -52,24 +54,29 @@ static int32_t get_i32(const uint8_t *buf, uint32_t off)
 void pywalk_init(struct pywalk *w, struct remote *r, const struct pyloc *loc,
 		 struct stacks *st, bool qualnames)
 {
-	uint32_t marker = stacks_intern_str(st, "(truncated)", 11);
-
+	memset(w, 0, sizeof *w);
 	w->r = r;
 	w->loc = loc;
 	w->st = st;
 	w->qualnames = qualnames && loc->off.co_qualname != PYOFF_NONE;
+	rcache_init(&w->cache, r);
 	w->codes = xcalloc(CODE_CACHE_SLOTS, sizeof *w->codes);
 	w->codes_mask = CODE_CACHE_SLOTS - 1;
 	strbuf_init(&w->scratch);
-	w->truncated_frame = stacks_intern_frame(st, marker, marker, 0);
+	w->truncated = stacks_intern_str(st, "(truncated)", 11);
 }
 
 void pywalk_release(struct pywalk *w)
 {
 	for (size_t i = 0; w->codes && i <= w->codes_mask; i++)
-		free(w->codes[i].table);
+		linetable_release(&w->codes[i].lines);
 	free(w->codes);
 	w->codes = NULL;
+	free(w->addrs);
+	free(w->check);
+	w->addrs = NULL;
+	w->check = NULL;
+	rcache_release(&w->cache);
 	strbuf_release(&w->scratch);
 }
 
@@ -81,8 +88,21 @@ void pysample_init(struct pysample *s)
 void pysample_release(struct pysample *s)
 {
 	free(s->threads);
+	free(s->raw);
+	free(s->found);
 	free(s->frames);
 	pysample_init(s);
+}
+
+/* Reads of small things go through the page cache. */
+static int rd(struct pywalk *w, uint64_t addr, void *buf, size_t len)
+{
+	return rcache_read(&w->cache, addr, buf, len);
+}
+
+static int rd_ptr(struct pywalk *w, uint64_t addr, uint64_t *out)
+{
+	return rcache_read_ptr(&w->cache, addr, out);
 }
 
 /* ------------------------------------------------------------ strings */
@@ -95,7 +115,7 @@ static int read_bytes27(struct pywalk *w, uint64_t addr, bool check_type, struct
 	int64_t n;
 	int rc;
 
-	if ((rc = remote_read(w->r, addr, head, o->bytes_data)) < 0)
+	if ((rc = rd(w, addr, head, o->bytes_data)) < 0)
 		return rc;
 	if (check_type && get_ptr(head, o->ob_type) != w->loc->str_type)
 		return pf_fail(PF_ETORN, "not a str object at %#llx", (unsigned long long)addr);
@@ -104,7 +124,7 @@ static int read_bytes27(struct pywalk *w, uint64_t addr, bool check_type, struct
 		return pf_fail(PF_ETORN, "negative string size");
 	if (n > PYWALK_MAX_STRING)
 		n = PYWALK_MAX_STRING;
-	if ((rc = remote_read(w->r, addr + o->bytes_data, data, (size_t)n)) < 0)
+	if ((rc = rd(w, addr + o->bytes_data, data, (size_t)n)) < 0)
 		return rc;
 	pystr_bytes_to_utf8(data, (size_t)n, out);
 	return 0;
@@ -121,7 +141,7 @@ static int str_data_addr(struct pywalk *w, uint64_t addr, uint32_t state, uint64
 		*data = addr + (ascii ? o->str_ascii_data : o->str_compact_data);
 		return 0;
 	}
-	return remote_read_ptr(w->r, addr + o->str_legacy_data, data);
+	return rd_ptr(w, addr + o->str_legacy_data, data);
 }
 
 static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
@@ -134,7 +154,7 @@ static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
 	int64_t n;
 	int rc;
 
-	if ((rc = remote_read(w->r, addr, head, o->str_ascii_data)) < 0)
+	if ((rc = rd(w, addr, head, o->str_ascii_data)) < 0)
 		return rc;
 	if (get_ptr(head, o->ob_type) != w->loc->str_type)
 		return pf_fail(PF_ETORN, "not a str object at %#llx", (unsigned long long)addr);
@@ -146,7 +166,7 @@ static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
 	if (n > PYWALK_MAX_STRING)
 		n = PYWALK_MAX_STRING;
 	if ((rc = str_data_addr(w, addr, state, &where)) < 0 ||
-	    (rc = remote_read(w->r, where, data, (size_t)n * kind)) < 0)
+	    (rc = rd(w, where, data, (size_t)n * kind)) < 0)
 		return rc;
 	if (pystr_to_utf8(kind, data, (size_t)n * kind, out) < 0)
 		return -PF_ETORN;
@@ -171,27 +191,26 @@ static int read_str(struct pywalk *w, uint64_t addr, uint32_t *id)
 
 /* ------------------------------------------------------- code objects */
 
-/* Copy out a line table (a bytes object; a str in 2.7). */
-static int read_table(struct pywalk *w, uint64_t addr, uint8_t **table, size_t *len)
+/* Copy out a line table (a bytes object; a str in 2.7) and decode it. */
+static int read_table(struct pywalk *w, uint64_t addr, int firstlineno, struct linetable *lt)
 {
 	const struct pyoffsets *o = &w->loc->off;
 	uint8_t head[STR_HEADER_BUF];
+	uint8_t *table;
 	int64_t n;
 	int rc;
 
-	if ((rc = remote_read(w->r, addr, head, o->bytes_data)) < 0)
+	if ((rc = rd(w, addr, head, o->bytes_data)) < 0)
 		return rc;
 	n = (int64_t)get_ptr(head, o->bytes_size);
 	if (n < 0 || n > PYWALK_MAX_LINETABLE)
 		return pf_fail(PF_ETORN, "implausible line table size %lld", (long long)n);
-	*table = xmalloc((size_t)n);
-	if ((rc = remote_read(w->r, addr + o->bytes_data, *table, (size_t)n)) < 0) {
-		free(*table);
-		*table = NULL;
-		return rc;
-	}
-	*len = (size_t)n;
-	return 0;
+	table = xmalloc((size_t)n + 1);
+	rc = rd(w, addr + o->bytes_data, table, (size_t)n);
+	if (rc == 0 && linetable_decode(lt, o->lt_format, table, (size_t)n, firstlineno) < 0)
+		rc = pf_fail(PF_ETORN, "malformed line table at %#llx", (unsigned long long)addr);
+	free(table);
+	return rc;
 }
 
 static bool entry_matches(const struct code_entry *e, uint64_t addr, const struct code_entry *seen)
@@ -202,21 +221,21 @@ static bool entry_matches(const struct code_entry *e, uint64_t addr, const struc
 
 static int entry_fill(struct pywalk *w, struct code_entry *e, const struct code_entry *seen)
 {
-	uint8_t *table = NULL;
-	size_t len = 0;
+	struct linetable lines;
 	uint32_t file_id, name_id;
 	int rc;
 
+	linetable_init(&lines);
 	if ((rc = read_str(w, seen->filename, &file_id)) < 0 ||
 	    (rc = read_str(w, seen->name, &name_id)) < 0 ||
-	    (rc = read_table(w, seen->table_ptr, &table, &len)) < 0)
+	    (rc = read_table(w, seen->table_ptr, seen->firstlineno, &lines)) < 0)
 		return rc;
-	free(e->table);
+	linetable_release(&e->lines);
 	*e = *seen;
 	e->file_id = file_id;
 	e->name_id = name_id;
-	e->table = table;
-	e->table_len = len;
+	e->lines = lines;
+	e->memo_addr = INT64_MIN;
 	return 0;
 }
 
@@ -238,7 +257,7 @@ static int code_get(struct pywalk *w, uint64_t addr, struct code_entry **out)
 	uint8_t buf[CODE_BUF];
 	int rc;
 
-	if ((rc = remote_read(w->r, addr, buf, o->co_size)) < 0)
+	if ((rc = rd(w, addr, buf, o->co_size)) < 0)
 		return rc;
 	if (get_ptr(buf, o->ob_type) != w->loc->code_type)
 		return pf_fail(PF_ETORN, "not a code object at %#llx", (unsigned long long)addr);
@@ -274,39 +293,6 @@ static bool cycle_seen(struct cycle *c, uint64_t f)
 	return false;
 }
 
-static void push_frame(struct pysample *s, uint32_t id)
-{
-	XGROW(s->frames, s->frames_cap, s->nframes + 1);
-	s->frames[s->nframes++] = id;
-}
-
-/* Append the frame of code `code` at bytecode byte offset `addr`. */
-static int emit(struct pywalk *w, struct code_entry *e, int64_t addr, struct pysample *s)
-{
-	int line;
-
-	if (linetable_line(w->loc->off.lt_format, e->table, e->table_len, e->firstlineno,
-			   addr, &line) < 0)
-		return -PF_ETORN;
-	if (line == LINETABLE_NO_LINE)
-		line = 0;
-	push_frame(s, stacks_intern_frame(w->st, e->file_id, e->name_id, line));
-	return 0;
-}
-
-/* <= 3.10: a chain of PyFrameObject through f_back. */
-static int frame_object(struct pywalk *w, const uint8_t *buf, struct pysample *s)
-{
-	const struct pyoffsets *o = &w->loc->off;
-	int32_t lasti = get_i32(buf, o->fr_lasti);
-	struct code_entry *e;
-	int rc;
-
-	if ((rc = code_get(w, get_ptr(buf, o->fr_code), &e)) < 0)
-		return rc;
-	return emit(w, e, lasti < 0 ? -1 : (int64_t)lasti * o->lasti_scale, s);
-}
-
 /* Whether an interpreter frame belongs to C or to the interpreter itself. */
 static bool owner_skipped(const struct pyoffsets *o, uint8_t owner)
 {
@@ -320,24 +306,155 @@ static bool owner_skipped(const struct pyoffsets *o, uint8_t owner)
 	}
 }
 
-/* 3.11+: one _PyInterpreterFrame; shim, entry and incomplete frames are skipped. */
-static int frame_interp(struct pywalk *w, const uint8_t *buf, struct pysample *s)
+/* The code object and instruction of the frame in `buf`; code 0 if the
+ * frame is never shown. Owned-by-generator frames (owner 1) always are. */
+static void frame_fields(const struct pyoffsets *o, const uint8_t *buf, struct rawframe *f)
+{
+	if (o->frame_model == FRAME_OBJECT) {
+		f->code = get_ptr(buf, o->fr_code);
+		f->instr = get_i32(buf, o->fr_lasti);
+		return;
+	}
+	f->code = get_ptr(buf, o->fr_code) & ~o->exe_tag_mask;
+	f->instr = (int64_t)get_ptr(buf, o->fr_instr);
+	if (owner_skipped(o, buf[o->fr_owner]))
+		f->code = 0;
+	else if (buf[o->fr_owner] == 1)
+		f->instr |= INT64_MIN;	/* marks a generator's frame */
+}
+
+static struct rawframe *push_raw(struct rawframe **v, size_t *n, size_t *cap)
+{
+	XGROW(*v, *cap, *n + 1);
+	return &(*v)[(*n)++];
+}
+
+/*
+ * Read the chain from frame `f` into v[*n..]: every frame visited, so it can
+ * be read again and compared. Stops after PYWALK_MAX_DEPTH + slack frames
+ * that may be shown, setting *cut. -PF_ETORN on a loop or a bad read.
+ */
+static int read_chain(struct pywalk *w, uint64_t f, struct rawframe **v, size_t *n,
+		      size_t *cap, bool *cut)
 {
 	const struct pyoffsets *o = &w->loc->off;
-	uint8_t owner = buf[o->fr_owner];
-	uint64_t exe = get_ptr(buf, o->fr_code) & ~o->exe_tag_mask;
+	struct cycle cyc = { .tortoise = 0, .power = 1, .lam = 0 };
+	uint8_t buf[FRAME_BUF];
+	size_t shown = 0;
+	int rc;
+
+	*cut = false;
+	for (size_t steps = 0; f; steps++) {
+		struct rawframe *r;
+
+		if (steps == MAX_STEPS || cycle_seen(&cyc, f))
+			return pf_fail(PF_ETORN, "frame chain loops");
+		if (shown == PYWALK_MAX_DEPTH + DEPTH_SLACK) {
+			*cut = true;
+			break;
+		}
+		if ((rc = rd(w, f, buf, o->fr_size)) < 0)
+			return rc;
+		r = push_raw(v, n, cap);
+		r->addr = f;
+		frame_fields(o, buf, r);
+		shown += r->code != 0;
+		f = get_ptr(buf, o->fr_back);
+	}
+	return 0;
+}
+
+static void push_found(struct pysample *s, uint32_t file, uint32_t name, int line)
+{
+	XGROW(s->found, s->found_cap, s->nframes + 1);
+	s->found[s->nframes].file = file;
+	s->found[s->nframes].name = name;
+	s->found[s->nframes].line = line;
+	s->nframes++;
+}
+
+/* The line of byte offset `addr` in code `e`; the last answer is kept, as
+ * a calling frame asks for the same offset sample after sample. */
+static int code_line(struct code_entry *e, int64_t addr)
+{
+	int line;
+
+	if (addr == e->memo_addr)
+		return e->memo_line;
+	line = linetable_lookup(&e->lines, addr);
+	if (line == LINETABLE_NO_LINE)
+		line = 0;
+	e->memo_addr = addr;
+	e->memo_line = line;
+	return line;
+}
+
+/*
+ * Add the frame read as `r` to s->found, or nothing for a 3.11+ frame that
+ * was pushed but has not started (incomplete). 1 if added.
+ */
+static int show_frame(struct pywalk *w, const struct rawframe *r, struct pysample *s)
+{
+	const struct pyoffsets *o = &w->loc->off;
 	struct code_entry *e;
 	int64_t addr;
 	int rc;
 
-	if (owner_skipped(o, owner) || !exe)
-		return 0;
-	if ((rc = code_get(w, exe, &e)) < 0)
+	if ((rc = code_get(w, r->code, &e)) < 0)
 		return rc;
-	addr = (int64_t)(get_ptr(buf, o->fr_instr) - (exe + o->co_code_adaptive));
-	if (owner != 1 && addr < 2 * (int64_t)e->firsttraceable)
-		return 0;	/* pushed, not yet started (incomplete) */
-	return emit(w, e, addr, s);
+	if (o->frame_model == FRAME_OBJECT) {
+		addr = r->instr < 0 ? -1 : r->instr * o->lasti_scale;
+	} else {
+		bool gen = r->instr < 0;
+
+		addr = (int64_t)(((uint64_t)r->instr & (uint64_t)INT64_MAX) -
+				 (r->code + o->co_code_adaptive));
+		if (!gen && addr < 2 * (int64_t)e->firsttraceable)
+			return 0;
+	}
+	push_found(s, e->file_id, e->name_id, code_line(e, addr));
+	return 1;
+}
+
+/* The frames of thread `t` to show, leaf first, cut at PYWALK_MAX_DEPTH. */
+static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
+{
+	const struct rawframe *r = s->raw + t->raw_first;
+	bool more = t->cut;
+	int rc;
+
+	t->first = (uint32_t)s->nframes;
+	for (uint32_t i = 0; i < t->nraw; i++) {
+		if (!r[i].code)
+			continue;
+		if (s->nframes - t->first == PYWALK_MAX_DEPTH - 1) {
+			more = true;
+			break;
+		}
+		if ((rc = show_frame(w, &r[i], s)) < 0)
+			return rc;
+	}
+	if (more)
+		push_found(s, w->truncated, w->truncated, 0);
+	t->depth = (uint32_t)(s->nframes - t->first);
+	return 0;
+}
+
+/* Read the code objects of every frame, their pages in one batch first. */
+static int show_all(struct pywalk *w, struct pysample *s)
+{
+	size_t n = 0;
+	int rc;
+
+	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
+	for (size_t i = 0; i < s->nraw; i++)
+		if (s->raw[i].code)
+			w->addrs[n++] = s->raw[i].code;
+	rcache_prefetch(&w->cache, w->addrs, n, w->loc->off.co_size);
+	for (size_t i = 0; i < s->nthreads; i++)
+		if ((rc = show_thread(w, &s->threads[i], s)) < 0)
+			return rc;
+	return 0;
 }
 
 static int thread_top_frame(struct pywalk *w, uint64_t ts, uint64_t *frame)
@@ -348,43 +465,16 @@ static int thread_top_frame(struct pywalk *w, uint64_t ts, uint64_t *frame)
 
 	switch (o->frame_model) {
 	case FRAME_OBJECT:
-		return remote_read_ptr(w->r, ts + o->ts_frame, frame);
+		return rd_ptr(w, ts + o->ts_frame, frame);
 	case FRAME_CFRAME:
-		if ((rc = remote_read_ptr(w->r, ts + o->ts_cframe, &cframe)) < 0)
+		if ((rc = rd_ptr(w, ts + o->ts_cframe, &cframe)) < 0)
 			return rc;
 		*frame = 0;
-		return cframe ? remote_read_ptr(w->r, cframe + o->cframe_current_frame, frame) : 0;
+		return cframe ? rd_ptr(w, cframe + o->cframe_current_frame, frame) : 0;
 	case FRAME_CURRENT:
-		return remote_read_ptr(w->r, ts + o->ts_current_frame, frame);
+		return rd_ptr(w, ts + o->ts_current_frame, frame);
 	}
 	PF_BUG("unknown frame model");
-}
-
-/* Walk one thread's frames, leaf first, into s->frames; depth in *depth. */
-static int walk_frames(struct pywalk *w, uint64_t f, struct pysample *s, uint32_t *depth)
-{
-	const struct pyoffsets *o = &w->loc->off;
-	struct cycle cyc = { .tortoise = 0, .power = 1, .lam = 0 };
-	size_t start = s->nframes;
-	uint8_t buf[FRAME_BUF];
-	int rc;
-
-	for (size_t steps = 0; f; steps++) {
-		if (steps == MAX_STEPS || cycle_seen(&cyc, f))
-			return pf_fail(PF_ETORN, "frame chain loops");
-		if (s->nframes - start == PYWALK_MAX_DEPTH - 1) {
-			push_frame(s, w->truncated_frame);
-			break;
-		}
-		if ((rc = remote_read(w->r, f, buf, o->fr_size)) < 0)
-			return rc;
-		rc = o->frame_model == FRAME_OBJECT ? frame_object(w, buf, s) : frame_interp(w, buf, s);
-		if (rc < 0)
-			return rc;
-		f = get_ptr(buf, o->fr_back);
-	}
-	*depth = (uint32_t)(s->nframes - start);
-	return 0;
 }
 
 /* ------------------------------------------------------------ threads */
@@ -399,15 +489,15 @@ static int gil_holder(struct pywalk *w, uint64_t interp, uint64_t *holder)
 
 	switch (o->gil_model) {
 	case GIL_TSTATE_CURRENT:
-		return remote_read_ptr(w->r, w->loc->tstate_current, holder);
+		return rd_ptr(w, w->loc->tstate_current, holder);
 	case GIL_RUNTIME:
-		return remote_read_ptr(w->r, w->loc->runtime + o->rt_tstate_current, holder);
+		return rd_ptr(w, w->loc->runtime + o->rt_tstate_current, holder);
 	case GIL_INTERP:
 		*holder = 0;
-		if ((rc = remote_read_ptr(w->r, interp + o->is_ceval_gil, &gil)) < 0 || !gil ||
-		    (rc = remote_read_u32(w->r, gil + o->gil_locked, &locked)) < 0 || !locked)
+		if ((rc = rd_ptr(w, interp + o->is_ceval_gil, &gil)) < 0 || !gil ||
+		    (rc = rd(w, gil + o->gil_locked, &locked, sizeof locked)) < 0 || !locked)
 			return rc;
-		return remote_read_ptr(w->r, gil + o->gil_holder, holder);
+		return rd_ptr(w, gil + o->gil_holder, holder);
 	}
 	PF_BUG("unknown GIL model");
 }
@@ -417,10 +507,10 @@ static int walk_thread(struct pywalk *w, uint64_t interp, uint64_t ts, uint64_t 
 {
 	const struct pyoffsets *o = &w->loc->off;
 	struct pythread *t;
-	uint64_t owner, frame;
+	uint64_t owner;
 	int rc;
 
-	if ((rc = remote_read_ptr(w->r, ts + o->ts_interp, &owner)) < 0)
+	if ((rc = rd_ptr(w, ts + o->ts_interp, &owner)) < 0)
 		return rc;
 	if (owner != interp)
 		return pf_fail(PF_ETORN, "thread state %#llx is not in its interpreter",
@@ -430,13 +520,15 @@ static int walk_thread(struct pywalk *w, uint64_t interp, uint64_t ts, uint64_t 
 	memset(t, 0, sizeof *t);
 	t->tstate = ts;
 	t->holds_gil = ts == holder;
-	t->first = (uint32_t)s->nframes;
-	if ((rc = remote_read_ptr(w->r, ts + o->ts_thread_id, &t->thread_id)) < 0 ||
+	t->raw_first = (uint32_t)s->nraw;
+	if ((rc = rd_ptr(w, ts + o->ts_thread_id, &t->thread_id)) < 0 ||
 	    (o->ts_native_thread_id != PYOFF_NONE &&
-	     (rc = remote_read_ptr(w->r, ts + o->ts_native_thread_id, &t->native_id)) < 0) ||
-	    (rc = thread_top_frame(w, ts, &frame)) < 0)
+	     (rc = rd_ptr(w, ts + o->ts_native_thread_id, &t->native_id)) < 0) ||
+	    (rc = thread_top_frame(w, ts, &t->top)) < 0 ||
+	    (rc = read_chain(w, t->top, &s->raw, &s->nraw, &s->raw_cap, &t->cut)) < 0)
 		return rc;
-	return walk_frames(w, frame, s, &t->depth);
+	t->nraw = (uint32_t)(s->nraw - t->raw_first);
+	return 0;
 }
 
 static int walk_interp(struct pywalk *w, uint64_t interp, bool all_threads, struct pysample *s)
@@ -452,20 +544,20 @@ static int walk_interp(struct pywalk *w, uint64_t interp, bool all_threads, stru
 
 		if (!holder)
 			return 0;
-		if ((rc = remote_read_ptr(w->r, holder + o->ts_interp, &owner)) < 0)
+		if ((rc = rd_ptr(w, holder + o->ts_interp, &owner)) < 0)
 			return rc;
 		/* 3.12+: interpreters sharing a GIL all name its holder */
 		if (o->gil_model == GIL_INTERP && owner != interp)
 			return 0;
 		return walk_thread(w, owner, holder, holder, s);
 	}
-	if ((rc = remote_read_ptr(w->r, interp + o->is_tstate_head, &ts)) < 0)
+	if ((rc = rd_ptr(w, interp + o->is_tstate_head, &ts)) < 0)
 		return rc;
 	for (size_t n = 0; ts; n++) {
 		if (n == PYWALK_MAX_THREADS)
 			return pf_fail(PF_ETORN, "thread list too long or looping");
 		if ((rc = walk_thread(w, interp, ts, holder, s)) < 0 ||
-		    (rc = remote_read_ptr(w->r, ts + o->ts_next, &ts)) < 0)
+		    (rc = rd_ptr(w, ts + o->ts_next, &ts)) < 0)
 			return rc;
 	}
 	return 0;
@@ -476,17 +568,15 @@ static int interp_head(struct pywalk *w, uint64_t *interp)
 	const struct pyoffsets *o = &w->loc->off;
 
 	if (o->rt_interp_head != PYOFF_NONE)
-		return remote_read_ptr(w->r, w->loc->runtime + o->rt_interp_head, interp);
-	return remote_read_ptr(w->r, w->loc->interp_head, interp);
+		return rd_ptr(w, w->loc->runtime + o->rt_interp_head, interp);
+	return rd_ptr(w, w->loc->interp_head, interp);
 }
 
-int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *s)
+static int walk_interps(struct pywalk *w, bool all_threads, struct pysample *s)
 {
 	uint64_t interp;
 	int rc;
 
-	s->nthreads = 0;
-	s->nframes = 0;
 	if ((rc = interp_head(w, &interp)) < 0)
 		return rc;
 	/* Without --threads only the GIL holder counts; in 2.7 - 3.11 that is
@@ -497,8 +587,106 @@ int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *s)
 		if (n == MAX_INTERPRETERS)
 			return pf_fail(PF_ETORN, "interpreter list too long or looping");
 		if ((rc = walk_interp(w, interp, all_threads, s)) < 0 ||
-		    (rc = remote_read_ptr(w->r, interp + w->loc->off.is_next, &interp)) < 0)
+		    (rc = rd_ptr(w, interp + w->loc->off.is_next, &interp)) < 0)
 			return rc;
 	}
 	return 0;
+}
+
+int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)
+{
+	int rc;
+
+	rcache_reset(&w->cache);
+	s->nthreads = 0;
+	s->nraw = 0;
+	s->nframes = 0;
+	if ((rc = walk_interps(w, all_threads, s)) < 0)
+		return rc;
+	return show_all(w, s);
+}
+
+/* ------------------------------------------------------- verification */
+
+static bool same_frame(const struct rawframe *a, const struct rawframe *b, bool innermost)
+{
+	return a->addr == b->addr && a->code == b->code && (innermost || a->instr == b->instr);
+}
+
+/* Read thread `t`'s chain again, from the same innermost frame, and compare. */
+static int verify_chain(struct pywalk *w, const struct pythread *t, const struct pysample *s)
+{
+	const struct rawframe *was = s->raw + t->raw_first;
+	size_t n = 0;
+	bool cut;
+	int rc;
+
+	if ((rc = read_chain(w, t->top, &w->check, &n, &w->check_cap, &cut)) < 0)
+		return rc;
+	if (n != t->nraw || cut != t->cut)
+		return pf_fail(PF_ETORN, "a stack changed while read");
+	for (size_t i = 0; i < n; i++)
+		if (!same_frame(&w->check[i], &was[i], i == 0))
+			return pf_fail(PF_ETORN, "a stack changed while read");
+	return 0;
+}
+
+/* Each thread's innermost frame pointer, read afresh, is the one captured. */
+static int verify_tops(struct pywalk *w, const struct pysample *s)
+{
+	uint64_t top;
+	int rc;
+
+	rcache_reset(&w->cache);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		if ((rc = thread_top_frame(w, s->threads[i].tstate, &top)) < 0)
+			return rc;
+		if (top != s->threads[i].top)
+			return pf_fail(PF_ETORN, "a thread moved on while read");
+	}
+	return 0;
+}
+
+/*
+ * Stale frames above a stack's real top keep their links and look real. To
+ * pass, a stack that shrank under the capture would have to be back at the
+ * same top just before and just after a second read of every frame (one
+ * batched read), with every frame below its top as first read.
+ */
+int pywalk_verify(struct pywalk *w, const struct pysample *s)
+{
+	int rc;
+
+	if ((rc = verify_tops(w, s)) < 0)
+		return rc;
+	rcache_reset(&w->cache);
+	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
+	for (size_t i = 0; i < s->nraw; i++)
+		w->addrs[i] = s->raw[i].addr;
+	rcache_prefetch(&w->cache, w->addrs, s->nraw, w->loc->off.fr_size);
+	for (size_t i = 0; i < s->nthreads; i++)
+		if ((rc = verify_chain(w, &s->threads[i], s)) < 0)
+			return rc;
+	return verify_tops(w, s);
+}
+
+/* ----------------------------------------------------------- resolving */
+
+void pywalk_resolve(struct pywalk *w, struct pysample *s)
+{
+	XGROW(s->frames, s->frames_cap, s->nframes + 1);
+	for (size_t i = 0; i < s->nframes; i++) {
+		const struct pyframe *f = &s->found[i];
+
+		s->frames[i] = stacks_intern_frame(w->st, f->file, f->name, f->line);
+	}
+}
+
+int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *s)
+{
+	int rc = pywalk_capture(w, all_threads, s);
+
+	if (rc == 0)
+		pywalk_resolve(w, s);
+	return rc;
 }

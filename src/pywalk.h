@@ -12,7 +12,9 @@
 #define PF_PYWALK_H
 
 #include "compat.h"
+#include "linetable.h"
 #include "pylocate.h"
+#include "rcache.h"
 #include "remote.h"
 #include "stacks.h"
 #include "strbuf.h"
@@ -26,16 +28,37 @@ struct pythread {
 	uint64_t tstate;	/* address of the PyThreadState */
 	uint64_t thread_id;	/* pthread_t */
 	uint64_t native_id;	/* kernel TID where known (3.11+), else 0 */
+	uint64_t top;		/* its innermost frame as read, 0 for none */
 	bool holds_gil;
-	uint32_t first;		/* index of its first frame id in pysample.frames */
+	bool cut;		/* more frames than PYWALK_MAX_DEPTH */
+	uint32_t raw_first;	/* its frames as read, in pysample.raw */
+	uint32_t nraw;
+	uint32_t first;		/* index of its first frame in pysample.frames */
 	uint32_t depth;		/* 0: the thread has no Python frame */
+};
+
+/* A frame as read from the target: enough to read it again and compare. */
+struct rawframe {
+	uint64_t addr;
+	uint64_t code;		/* 0: a frame that is never shown */
+	int64_t instr;		/* f_lasti (<= 3.10) or the instruction pointer */
+};
+
+/* A frame found, before interning: names as string ids of stacks.h. */
+struct pyframe {
+	uint32_t file, name;
+	int32_t line;
 };
 
 struct pysample {
 	struct pythread *threads;	/* interpreter list order: newest first */
 	size_t nthreads, threads_cap;
-	uint32_t *frames;		/* frame ids (stacks.h), leaf first per thread */
-	size_t nframes, frames_cap;
+	struct rawframe *raw;		/* every frame visited, innermost first */
+	size_t nraw, raw_cap;
+	struct pyframe *found;		/* the frames shown, leaf first per thread */
+	size_t nframes, found_cap;
+	uint32_t *frames;		/* their frame ids, after pywalk_resolve() */
+	size_t frames_cap;
 };
 
 struct code_entry;			/* pywalk.c: a decoded code object */
@@ -45,10 +68,15 @@ struct pywalk {
 	const struct pyloc *loc;
 	struct stacks *st;		/* where frames and names are interned */
 	bool qualnames;			/* co_qualname instead of co_name (3.11+) */
+	struct rcache cache;		/* pages read in this sample */
 	struct code_entry *codes;	/* cache keyed by code-object address */
 	size_t codes_mask;
 	struct strbuf scratch;
-	uint32_t truncated_frame;	/* frame id of the depth-limit marker */
+	uint64_t *addrs;		/* scratch for batched reads */
+	size_t addrs_cap;
+	struct rawframe *check;		/* scratch for pywalk_verify() */
+	size_t check_cap;
+	uint32_t truncated;		/* string id of the depth-limit marker */
 };
 
 void pywalk_init(struct pywalk *w, struct remote *r, const struct pyloc *loc,
@@ -59,12 +87,30 @@ void pysample_init(struct pysample *s);
 void pysample_release(struct pysample *s);
 
 /*
- * pywalk_sample - read the thread list and the frames of each thread into
- * `out` (reset first). With `all_threads` false only the GIL holder is
- * walked (none when the GIL is free: an idle sample). A stack deeper than
- * PYWALK_MAX_DEPTH keeps its innermost frames and ends in a marker frame
- * "(truncated)". Returns 0, or -PF_ETORN / -PF_EGONE for a lost sample.
+ * A sample is taken in up to three steps, so that the target can be let go
+ * as soon as everything is read:
+ *
+ * pywalk_capture - every read: the thread list, the frames of each thread,
+ * their code objects (decoded once, then only checked), into `out` (reset
+ * first). With `all_threads` false only the GIL holder is walked (none when
+ * the GIL is free: an idle sample). A stack deeper than PYWALK_MAX_DEPTH
+ * keeps its innermost frames and ends in a marker frame "(truncated)".
+ * Returns 0, or -PF_ETORN / -PF_EGONE for a lost sample.
+ *
+ * pywalk_verify - for a target that kept running during the capture: read
+ * each thread's frame chain again and compare frame addresses, code objects,
+ * and the instruction of every frame but the innermost (the only one that
+ * may run on without changing the stack); then read each thread's innermost
+ * frame pointer again. 0 if all agree, -PF_ETORN if a stack changed under
+ * the capture.
+ *
+ * pywalk_resolve - no reads: intern the frames found into out->frames.
+ *
+ * pywalk_sample - capture then resolve, for a stopped target.
  */
+int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *out);
+int pywalk_verify(struct pywalk *w, const struct pysample *s);
+void pywalk_resolve(struct pywalk *w, struct pysample *s);
 int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *out);
 
 #endif

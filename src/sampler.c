@@ -21,6 +21,7 @@
 
 #include "err.h"
 #include "explain.h"
+#include "histo.h"
 #include "output.h"
 #include "proc.h"
 #include "ptrace.h"
@@ -37,6 +38,7 @@
 #define LOCATE_TIMEOUT_TRACE_NS (5 * NSEC)
 #define LOCATE_RETRY_NS (1000000ull)
 #define PROGRESS_EVERY_NS (NSEC / 4)
+#define NONBLOCKING_TRIES 4	/* reads of a changing stack before giving up */
 
 enum wait_result { WAIT_DEADLINE, WAIT_STOP, WAIT_GONE };
 
@@ -52,8 +54,10 @@ struct run {
 	int sigfd, timerfd;
 	sigset_t blocked, old_mask;
 	bool tty;			/* stderr is a terminal: show progress */
-	uint64_t samples, idle, failed, late;
+	uint64_t samples, idle, failed, late, retries;
 	uint64_t start_ns, last_progress_ns;
+	struct histo stopped;		/* all threads held, until resumed */
+	struct histo cycle;		/* from the interrupt until resumed */
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -297,25 +301,65 @@ static void aggregate(struct run *run, uint64_t ts_us)
 }
 
 /*
- * take_sample - pause the target, read the stacks, let it go, count.
+ * With the target held since t0 (only partly if *rc is -PF_ETORN: a thread
+ * would not stop in time, a lost sample), capture and let it go. Returns the
+ * capture's result; *rc becomes what tracee_resume() says of the target.
+ */
+static int read_held(struct run *run, bool all_threads, uint64_t t0, int *rc)
+{
+	uint64_t t1 = now_ns(CLOCK_MONOTONIC), t2;
+	int walk = *rc < 0 ? *rc : pywalk_capture(&run->w, all_threads, &run->s);
+
+	*rc = tracee_resume(&run->t);
+	t2 = now_ns(CLOCK_MONOTONIC);
+	histo_add(&run->stopped, t2 - t1);
+	histo_add(&run->cycle, t2 - t0);
+	return walk;
+}
+
+/* Capture without stopping: a stack that changed while read is read again. */
+static int read_running(struct run *run, bool all_threads)
+{
+	int rc = 0;
+
+	for (int i = 0; i < NONBLOCKING_TRIES; i++) {
+		if (i > 0)
+			run->retries++;
+		rc = pywalk_capture(&run->w, all_threads, &run->s);
+		if (rc == 0)
+			rc = pywalk_verify(&run->w, &run->s);
+		if (rc != -PF_ETORN)
+			break;
+	}
+	return rc;
+}
+
+/*
+ * take_sample - read the stacks (pausing the target unless --nonblocking),
+ * then name and count them with the target running again.
  * Returns 0, or -PF_EGONE / -PF_EEXEC when the target is gone.
  */
 static int take_sample(struct run *run, bool all_threads)
 {
 	uint64_t ts_us = now_ns(CLOCK_REALTIME) / 1000;
-	int rc, walk;
+	int rc = 0, walk;
 
-	rc = tracee_stop(&run->t);
-	if (rc == -PF_EGONE || rc == -PF_EEXEC)
-		return rc;
-	/* a thread that would not stop in time (-PF_ETORN): a lost sample */
-	walk = rc < 0 ? rc : pywalk_sample(&run->w, all_threads, &run->s);
-	rc = tracee_resume(&run->t);
+	if (run->o->nonblocking) {
+		walk = read_running(run, all_threads);
+	} else {
+		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+
+		rc = tracee_stop(&run->t);
+		if (rc == -PF_EGONE || rc == -PF_EEXEC)
+			return rc;
+		walk = read_held(run, all_threads, t0, &rc);
+	}
 	run->samples++;
 	if (walk < 0) {
 		run->failed++;
 		stacks_add_failed(&run->st, ts_us);
 	} else {
+		pywalk_resolve(&run->w, &run->s);
 		aggregate(run, ts_us);
 	}
 	return rc;
@@ -358,6 +402,23 @@ static uint64_t next_deadline(struct run *run, uint64_t *k)
 	return next;
 }
 
+static double us(uint64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+static void print_stats(const struct run *run)
+{
+	fprintf(stderr, "pyflame: stats: samples=%llu idle=%llu failed=%llu late=%llu "
+		"retries=%llu stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
+		"cycle_us_median=%.1f\n",
+		(unsigned long long)run->samples, (unsigned long long)run->idle,
+		(unsigned long long)run->failed, (unsigned long long)run->late,
+		(unsigned long long)run->retries, us(histo_quantile(&run->stopped, 0.5)),
+		us(histo_quantile(&run->stopped, 0.99)), us(run->stopped.max_ns),
+		us(histo_quantile(&run->cycle, 0.5)));
+}
+
 static void sample_loop(struct run *run)
 {
 	const struct options *o = run->o;
@@ -376,6 +437,8 @@ static void sample_loop(struct run *run)
 		progress(run, false);
 	}
 	progress(run, true);
+	if (o->stats)
+		print_stats(run);
 }
 
 static int dump(struct run *run)
@@ -384,10 +447,16 @@ static int dump(struct run *run)
 	size_t n = 0;
 	int rc;
 
-	if ((rc = tracee_stop(&run->t)) < 0)
-		return fail("Failed to stop PID %d: %s", (int)run->t.pid, pf_last_error());
-	rc = pywalk_sample(&run->w, true, &run->s);
-	tracee_resume(&run->t);
+	if (run->o->nonblocking) {
+		rc = read_running(run, true);
+	} else {
+		if ((rc = tracee_stop(&run->t)) < 0)
+			return fail("Failed to stop PID %d: %s", (int)run->t.pid, pf_last_error());
+		rc = pywalk_capture(&run->w, true, &run->s);
+		tracee_resume(&run->t);
+	}
+	if (rc == 0)
+		pywalk_resolve(&run->w, &run->s);
 	if (rc < 0)
 		return fail("Failed to read the stacks of PID %d: %s", (int)run->t.pid, pf_last_error());
 	dt = xcalloc(run->s.nthreads, sizeof *dt);
@@ -457,6 +526,8 @@ static void run_init(struct run *run, const struct options *o)
 	tracee_init(&run->t);
 	stacks_init(&run->st, o->flamechart);
 	pysample_init(&run->s);
+	histo_init(&run->stopped);
+	histo_init(&run->cycle);
 }
 
 static void run_release(struct run *run)

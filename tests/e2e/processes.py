@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+import profiles
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS_DIR = os.path.join(HERE, "targets")
 
@@ -272,11 +274,13 @@ class Pyflame(object):
 
     def profile(self, target, *args, **kw):
         """Profile target with -p; a successful run exits 0, keeps stderr
-        empty, lasts its -s while the target lives, and leaves the target
-        running."""
+        empty (but for the --stats line, parsed into run.stats), lasts its
+        -s while the target lives, and leaves the target running."""
         run = self.run(*(args + ("-p", target.pid)), **kw)
         assert run.returncode == 0, str(run)
-        assert run.stderr == b"", "stderr must stay empty%s" % run
+        run.stats, rest = profiles.split_stats(run.stderr)
+        assert rest == b"", "stderr must stay empty%s" % run
+        assert (run.stats is not None) == ("--stats" in args), str(run)
         seconds = float(args[list(args).index("-s") + 1]) \
             if "-s" in args else 1.0
         if target.alive():

@@ -191,3 +191,21 @@ def parse_dump(text):
 
 def render_stack(frames):
     return ["%s:%s:%s" % (f.file, f.func, f.line) for f in frames]
+
+
+STATS_PREFIX = b"pyflame: stats: "
+
+
+def split_stats(stderr):
+    """(the --stats figures as a dict of floats, the rest of stderr)."""
+    stats, rest = None, []
+    for line in stderr.splitlines(True):
+        if line.startswith(STATS_PREFIX):
+            assert stats is None, "two stats lines in %r" % stderr
+            stats = {}
+            for field in line[len(STATS_PREFIX):].split():
+                key, value = field.split(b"=")
+                stats[key.decode()] = float(value)
+        else:
+            rest.append(line)
+    return stats, b"".join(rest)

@@ -9,6 +9,8 @@ import difflib
 import json
 import os
 
+import pytest
+
 import processes
 from profiles import Frame, parse_dump, render_stack
 
@@ -71,7 +73,12 @@ def dump(pyflame, target, *args):
     return run
 
 
-def test_dump_matches_interpreter_view(interp, targets, pyflame, tmp_path):
+@pytest.mark.parametrize("mode", [(), ("--nonblocking",)],
+                         ids=["paused", "nonblocking"])
+def test_dump_matches_interpreter_view(interp, targets, pyflame, tmp_path,
+                                       mode):
+    """-d, with the target paused or not, prints exactly the stacks the
+    target sees of itself, frame by frame, in every thread."""
     target, expected, _ = start_groundtruth(targets, interp, tmp_path)
     check_view_is_complete(expected)
     if interp.version >= (3,):
@@ -79,7 +86,7 @@ def test_dump_matches_interpreter_view(interp, targets, pyflame, tmp_path):
         assert set([u"coro_leaf", u"agen_values", u"gen_delegate",
                     u"fun\u00e7\u00e3o", u"\u51fd\u6570",
                     u"\U0002070e"]) <= funcs, sorted(funcs)
-    run = dump(pyflame, target)
+    run = dump(pyflame, target, *mode)
     threads = parse_dump(run.out)
     dumped = dict((t.tid, t.frames) for t in threads)
     assert len(dumped) == len(threads), "a thread is printed twice%s" % run

@@ -116,9 +116,12 @@ def test_single_sample(interp, targets, pyflame):
 
 def test_rate_is_an_interval(interp, targets, pyflame):
     target = targets.start(interp, "busy.py")
-    run = pyflame.profile(target, "-s", "1", "-r", "0.05")
+    run = pyflame.profile(target, "-s", "1", "-r", "0.05", "--stats")
     prof = parse_collapsed(run.out)
-    check_count(prof.total, 19, 22, run)
+    # a loaded machine may miss deadlines: they are skipped and counted
+    assert run.stats["samples"] == prof.total, str(run)
+    check_count(prof.total + run.stats["late"], 19, 22, run)
+    assert run.stats["late"] <= 5, str(run)
 
 
 def test_no_line_numbers(interp, targets, pyflame):

@@ -321,6 +321,72 @@ static void test_cycle_and_type(const struct pyoffsets *t)
 	fake_release(&f);
 }
 
+/* Point the instruction of frame `fr` at byte offset `addr` of its code. */
+static void set_instr(struct fake *f, uint64_t fr, int addr)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t code;
+
+	if (o->frame_model == FRAME_OBJECT) {
+		put_i32(f, fr, o->fr_lasti, addr / (int)o->lasti_scale);
+		return;
+	}
+	memcpy(&code, f->mem + (fr - BASE) + o->fr_code, 8);
+	code &= ~o->exe_tag_mask;
+	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)addr);
+}
+
+/* Set the innermost frame pointer of thread state `ts`. */
+static void set_top(struct fake *f, uint64_t ts, uint64_t top)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint64_t cf;
+
+	if (o->frame_model == FRAME_OBJECT) {
+		put_ptr(f, ts, o->ts_frame, top);
+	} else if (o->frame_model == FRAME_CFRAME) {
+		memcpy(&cf, f->mem + (ts - BASE) + o->ts_cframe, 8);
+		put_ptr(f, cf, o->cframe_current_frame, top);
+	} else {
+		put_ptr(f, ts, o->ts_current_frame, top);
+	}
+}
+
+/*
+ * pywalk_verify: the innermost frame may run on; a caller that moved, a
+ * frame that holds other code, or a thread whose top moved is a torn read.
+ */
+static void test_verify(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp, ts, top, caller, other;
+
+	fake_init(&f, t);
+	interp = make_interp(&f);
+	top = make_chain(&f, thread_a, 3);
+	memcpy(&caller, f.mem + (top - BASE) + t->fr_back, 8);
+	ts = make_thread(&f, interp, top, 7);
+	other = make_chain(&f, thread_b, 1);
+	fake_walker(&f);
+	ok(pywalk_capture(&f.w, true, &f.s) == 0 && pywalk_verify(&f.w, &f.s) == 0,
+	   "%s: verify: an unchanged stack passes", t->name);
+	set_instr(&f, top, 4);
+	ok(pywalk_verify(&f.w, &f.s) == 0, "%s: verify: the innermost frame may move on", t->name);
+	set_instr(&f, caller, 2);
+	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a caller that moved is torn",
+	   t->name);
+	ok(pywalk_capture(&f.w, true, &f.s) == 0 && pywalk_verify(&f.w, &f.s) == 0,
+	   "%s: verify: read again, it passes", t->name);
+	set_top(&f, ts, other);
+	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a new innermost frame is torn",
+	   t->name);
+	set_top(&f, ts, top);
+	memcpy(f.mem + (caller - BASE) + t->fr_code, f.mem + (other - BASE) + t->fr_code, 8);
+	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a frame with other code is torn",
+	   t->name);
+	fake_release(&f);
+}
+
 static void test_depth_limit(const struct pyoffsets *t)
 {
 	struct fake f;
@@ -421,6 +487,7 @@ int main(void)
 		test_threads(all[i]);
 		test_cycle_and_type(all[i]);
 		test_depth_limit(all[i]);
+		test_verify(all[i]);
 		if (all[i]->frame_model != FRAME_OBJECT)
 			test_interp_frames(all[i]);
 		test_garbage(all[i]);

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-rcache.c - the page cache returns what a direct read would, reads
+ * each page once per sample, forgets everything on reset, and falls back
+ * to exact reads where a whole page cannot be read.
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "rcache.h"
+#include "tap.h"
+
+#define BASE 0x7f0000000000ull
+#define PAGES 8
+
+static uint8_t mem[PAGES * RCACHE_PAGE];
+
+static void fill(uint8_t seed)
+{
+	for (size_t i = 0; i < sizeof mem; i++)
+		mem[i] = (uint8_t)(i * 31 + seed);
+}
+
+static bool read_is(struct rcache *c, uint64_t addr, size_t len)
+{
+	uint8_t buf[2 * RCACHE_PAGE];
+
+	return rcache_read(c, addr, buf, len) == 0 && memcmp(buf, mem + (addr - BASE), len) == 0;
+}
+
+static void test_reads(void)
+{
+	struct remote_region region = { BASE, mem, sizeof mem };
+	struct remote r;
+	struct rcache c;
+	uint64_t before;
+
+	fill(1);
+	remote_open_image(&r, &region, 1);
+	rcache_init(&c, &r);
+	ok(read_is(&c, BASE + 100, 8) && r.reads == 1, "a small read loads its page");
+	before = r.reads;
+	ok(read_is(&c, BASE + 200, 64) && read_is(&c, BASE + 4000, 96) && r.reads == before,
+	   "more reads in the page cost nothing");
+	ok(read_is(&c, BASE + RCACHE_PAGE - 4, 8) && r.reads == before + 1,
+	   "a read across a page edge loads the next page only");
+	ok(read_is(&c, BASE + 3 * RCACHE_PAGE + 8, RCACHE_PAGE) &&
+	   read_is(&c, BASE + 5 * RCACHE_PAGE, 2 * RCACHE_PAGE),
+	   "a page-sized read and a larger one (straight to the target) are right");
+	fill(2);
+	ok(!read_is(&c, BASE + 100, 8), "within a sample the first read holds");
+	rcache_reset(&c);
+	ok(read_is(&c, BASE + 100, 8), "after a reset the target is read again");
+	rcache_release(&c);
+}
+
+static void test_prefetch(void)
+{
+	struct remote_region region = { BASE, mem, sizeof mem };
+	uint64_t addrs[] = { BASE + 10, BASE + 2 * RCACHE_PAGE + 5, BASE + 7 * RCACHE_PAGE - 2,
+			     BASE + 20 };
+	struct remote r;
+	struct rcache c;
+	uint64_t before;
+
+	fill(3);
+	remote_open_image(&r, &region, 1);
+	rcache_init(&c, &r);
+	rcache_prefetch(&c, addrs, 4, 16);
+	ok(r.reads == 1, "one batched read for every page of a prefetch");
+	before = r.reads;
+	ok(read_is(&c, addrs[0], 16) && read_is(&c, addrs[1], 16) && read_is(&c, addrs[2], 16) &&
+	   read_is(&c, BASE + 6 * RCACHE_PAGE + 4000, 96) && r.reads == before,
+	   "the prefetched pages (and the next page of a range across an edge) are cached");
+	rcache_release(&c);
+}
+
+/* Regions that are not whole pages: every read must still succeed. */
+static void test_unaligned_regions(void)
+{
+	struct remote_region regions[] = {
+		{ BASE + 100, mem + 100, 300 },
+		{ BASE + 2 * RCACHE_PAGE + 50, mem + 2 * RCACHE_PAGE + 50, 20 },
+	};
+	uint64_t addrs[] = { BASE + 150, BASE + 2 * RCACHE_PAGE + 60 };
+	struct remote r;
+	struct rcache c;
+	uint8_t b[8];
+
+	fill(4);
+	remote_open_image(&r, regions, 2);
+	rcache_init(&c, &r);
+	rcache_prefetch(&c, addrs, 2, 8);
+	ok(read_is(&c, BASE + 150, 8) && read_is(&c, BASE + 100, 300) &&
+	   read_is(&c, BASE + 2 * RCACHE_PAGE + 60, 10),
+	   "partial pages: reads fall back to exact ranges");
+	ok(rcache_read(&c, BASE + 99, b, 8) == -PF_ETORN &&
+	   rcache_read(&c, BASE + 2 * RCACHE_PAGE + 65, b, 8) == -PF_ETORN,
+	   "outside the regions: torn, as a direct read");
+	rcache_release(&c);
+}
+
+int main(void)
+{
+	test_reads();
+	test_prefetch();
+	test_unaligned_regions();
+	return done_testing();
+}
