@@ -357,16 +357,24 @@ static int chld_fd(struct tracee *t)
 	return t->chld_fd;
 }
 
+/* Consume every pending SIGCHLD: SIGCHLDs are not queued, so one read
+ * almost always finds all there is. */
+static void drain(int fd)
+{
+	struct signalfd_siginfo si[4];
+
+	while (read(fd, si, sizeof si) == (ssize_t)sizeof si)
+		;
+}
+
 /* Sleep until a SIGCHLD or 1 ms; the caller then looks for events (the
  * signal is consumed before, never after, that look: no wake-up is lost). */
 static void sleep_for_event(int fd)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
-	struct signalfd_siginfo si;
 
 	if (poll(&p, 1, 1) > 0)
-		while (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
-			;
+		drain(fd);
 }
 
 /* Between polls for events: sleep on SIGCHLD where we can; else yield first
@@ -494,6 +502,10 @@ int tracee_stop(struct tracee *t)
 		return pf_fail(PF_EEXEC, "process %d called exec", (int)t->pid);
 	if (rc < 0)
 		return rc;
+	/* every thread is held: the SIGCHLDs pending are our own stops', and
+	 * would only wake the caller's wait for nothing */
+	if (chld_fd(t) >= 0)
+		drain(t->chld_fd);
 	t->stops++;
 	return 0;
 }

@@ -74,8 +74,12 @@ void pywalk_release(struct pywalk *w)
 	w->codes = NULL;
 	free(w->addrs);
 	free(w->check);
+	free(w->iov);
+	free(w->words);
 	w->addrs = NULL;
 	w->check = NULL;
+	w->iov = NULL;
+	w->words = NULL;
 	rcache_release(&w->cache);
 	strbuf_release(&w->scratch);
 }
@@ -457,22 +461,36 @@ static int show_all(struct pywalk *w, struct pysample *s)
 	return 0;
 }
 
-static int thread_top_frame(struct pywalk *w, uint64_t ts, uint64_t *frame)
+/* Read a word on the way to a thread's innermost frame, and note it. */
+static int top_word(struct pywalk *w, struct pythread *t, uint64_t addr, uint64_t *v)
+{
+	int rc = rd_ptr(w, addr, v);
+
+	if (rc == 0 && t->ntop < 2) {
+		t->top_at[t->ntop] = addr;
+		t->top_was[t->ntop++] = *v;
+	}
+	return rc;
+}
+
+/* Find thread state ts's innermost frame: t->top, and the words read. */
+static int thread_top_frame(struct pywalk *w, uint64_t ts, struct pythread *t)
 {
 	const struct pyoffsets *o = &w->loc->off;
 	uint64_t cframe;
 	int rc;
 
+	t->top = 0;
+	t->ntop = 0;
 	switch (o->frame_model) {
 	case FRAME_OBJECT:
-		return rd_ptr(w, ts + o->ts_frame, frame);
+		return top_word(w, t, ts + o->ts_frame, &t->top);
 	case FRAME_CFRAME:
-		if ((rc = rd_ptr(w, ts + o->ts_cframe, &cframe)) < 0)
+		if ((rc = top_word(w, t, ts + o->ts_cframe, &cframe)) < 0 || !cframe)
 			return rc;
-		*frame = 0;
-		return cframe ? rd_ptr(w, cframe + o->cframe_current_frame, frame) : 0;
+		return top_word(w, t, cframe + o->cframe_current_frame, &t->top);
 	case FRAME_CURRENT:
-		return rd_ptr(w, ts + o->ts_current_frame, frame);
+		return top_word(w, t, ts + o->ts_current_frame, &t->top);
 	}
 	PF_BUG("unknown frame model");
 }
@@ -524,7 +542,7 @@ static int walk_thread(struct pywalk *w, uint64_t interp, uint64_t ts, uint64_t 
 	if ((rc = rd_ptr(w, ts + o->ts_thread_id, &t->thread_id)) < 0 ||
 	    (o->ts_native_thread_id != PYOFF_NONE &&
 	     (rc = rd_ptr(w, ts + o->ts_native_thread_id, &t->native_id)) < 0) ||
-	    (rc = thread_top_frame(w, ts, &t->top)) < 0 ||
+	    (rc = thread_top_frame(w, ts, t)) < 0 ||
 	    (rc = read_chain(w, t->top, &s->raw, &s->nraw, &s->raw_cap, &t->cut)) < 0)
 		return rc;
 	t->nraw = (uint32_t)(s->nraw - t->raw_first);
@@ -598,12 +616,14 @@ int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)
 	int rc;
 
 	rcache_reset(&w->cache);
+	rcache_prefetch(&w->cache, w->replay, w->nreplay, 1);
 	s->nthreads = 0;
 	s->nraw = 0;
 	s->nframes = 0;
-	if ((rc = walk_interps(w, all_threads, s)) < 0)
+	if ((rc = walk_interps(w, all_threads, s)) < 0 || (rc = show_all(w, s)) < 0)
 		return rc;
-	return show_all(w, s);
+	w->nreplay = rcache_pages(&w->cache, w->replay);
+	return 0;
 }
 
 /* ------------------------------------------------------- verification */
@@ -631,43 +651,77 @@ static int verify_chain(struct pywalk *w, const struct pythread *t, const struct
 	return 0;
 }
 
-/* Each thread's innermost frame pointer, read afresh, is the one captured. */
-static int verify_tops(struct pywalk *w, const struct pysample *s)
+/* Add an iovec for each word that led to a thread's innermost frame. */
+static size_t plan_tops(const struct pysample *s, struct remote_iov *iov, uint64_t *words)
 {
-	uint64_t top;
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct pythread *t = &s->threads[i];
+
+		for (uint32_t j = 0; j < t->ntop; j++, n++) {
+			iov[n].addr = t->top_at[j];
+			iov[n].buf = &words[n];
+			iov[n].len = sizeof words[n];
+		}
+	}
+	return n;
+}
+
+static bool tops_unchanged(const struct pysample *s, const uint64_t *words)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		for (uint32_t j = 0; j < s->threads[i].ntop; j++)
+			if (words[n++] != s->threads[i].top_was[j])
+				return false;
+	return true;
+}
+
+/*
+ * One batched read, in this order: the words that lead to each thread's
+ * innermost frame, the pages of every frame captured, the same words again.
+ */
+static int read_again(struct pywalk *w, const struct pysample *s)
+{
+	size_t ntop = 2 * s->nthreads, n, np;
 	int rc;
 
+	XGROW(w->iov, w->iov_cap, 2 * ntop + RCACHE_SLOTS);
+	XGROW(w->words, w->words_cap, 2 * ntop + 1);
+	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
+	for (size_t i = 0; i < s->nraw; i++)
+		w->addrs[i] = s->raw[i].addr;
 	rcache_reset(&w->cache);
-	for (size_t i = 0; i < s->nthreads; i++) {
-		if ((rc = thread_top_frame(w, s->threads[i].tstate, &top)) < 0)
-			return rc;
-		if (top != s->threads[i].top)
-			return pf_fail(PF_ETORN, "a thread moved on while read");
-	}
+	n = plan_tops(s, w->iov, w->words);
+	np = rcache_plan(&w->cache, w->addrs, s->nraw, w->loc->off.fr_size, w->iov + n);
+	plan_tops(s, w->iov + n + np, w->words + n);
+	rc = remote_readv(w->r, w->iov, 2 * n + np);
+	rcache_commit(&w->cache, w->iov + n, np, rc == 0);
+	if (rc < 0)
+		return rc;
+	if (!tops_unchanged(s, w->words) || !tops_unchanged(s, w->words + n))
+		return pf_fail(PF_ETORN, "a thread moved on while read");
 	return 0;
 }
 
 /*
  * Stale frames above a stack's real top keep their links and look real. To
  * pass, a stack that shrank under the capture would have to be back at the
- * same top just before and just after a second read of every frame (one
- * batched read), with every frame below its top as first read.
+ * same top just before and just after a second read of every frame (all in
+ * one batched read), with every frame below its top as first read.
  */
 int pywalk_verify(struct pywalk *w, const struct pysample *s)
 {
 	int rc;
 
-	if ((rc = verify_tops(w, s)) < 0)
+	if ((rc = read_again(w, s)) < 0)
 		return rc;
-	rcache_reset(&w->cache);
-	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
-	for (size_t i = 0; i < s->nraw; i++)
-		w->addrs[i] = s->raw[i].addr;
-	rcache_prefetch(&w->cache, w->addrs, s->nraw, w->loc->off.fr_size);
 	for (size_t i = 0; i < s->nthreads; i++)
 		if ((rc = verify_chain(w, &s->threads[i], s)) < 0)
 			return rc;
-	return verify_tops(w, s);
+	return 0;
 }
 
 /* ----------------------------------------------------------- resolving */

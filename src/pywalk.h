@@ -29,6 +29,9 @@ struct pythread {
 	uint64_t thread_id;	/* pthread_t */
 	uint64_t native_id;	/* kernel TID where known (3.11+), else 0 */
 	uint64_t top;		/* its innermost frame as read, 0 for none */
+	uint64_t top_at[2];	/* the words read to find it (1 or 2), */
+	uint64_t top_was[2];	/* and what they held */
+	uint32_t ntop;
 	bool holds_gil;
 	bool cut;		/* more frames than PYWALK_MAX_DEPTH */
 	uint32_t raw_first;	/* its frames as read, in pysample.raw */
@@ -74,6 +77,12 @@ struct pywalk {
 	struct strbuf scratch;
 	uint64_t *addrs;		/* scratch for batched reads */
 	size_t addrs_cap;
+	struct remote_iov *iov;		/* scratch for pywalk_verify() */
+	size_t iov_cap;
+	uint64_t *words;
+	size_t words_cap;
+	uint64_t replay[RCACHE_SLOTS];	/* pages the last capture read */
+	size_t nreplay;
 	struct rawframe *check;		/* scratch for pywalk_verify() */
 	size_t check_cap;
 	uint32_t truncated;		/* string id of the depth-limit marker */

@@ -8,6 +8,7 @@
  * once turns dozens of system calls per sample into a handful, and
  * rcache_prefetch() reads the pages of addresses known in advance in one
  * call. Nothing is kept across samples: rcache_reset() forgets every page.
+ * Up to RCACHE_SLOTS pages are held at once; past that, pages are evicted.
  */
 #ifndef PF_RCACHE_H
 #define PF_RCACHE_H
@@ -23,6 +24,9 @@ struct rcache {
 	uint64_t gen;			/* a slot is valid when its gen is this */
 	uint64_t page[RCACHE_SLOTS];	/* page address held by each slot */
 	uint64_t slot_gen[RCACHE_SLOTS];
+	uint64_t listed_gen[RCACHE_SLOTS];	/* slot already in `order` */
+	uint8_t order[RCACHE_SLOTS];	/* slots in the order they were loaded */
+	size_t norder;
 	uint8_t *data;			/* RCACHE_SLOTS pages */
 	bool enabled;			/* false: every read goes to r */
 };
@@ -51,5 +55,21 @@ int rcache_read_ptr(struct rcache *c, uint64_t addr, uint64_t *out);
  * if the batch fails, later reads load the pages one by one.
  */
 void rcache_prefetch(struct rcache *c, const uint64_t *addr, size_t n, size_t len);
+
+/*
+ * rcache_plan - the reads rcache_prefetch() would make, for a caller that
+ * puts them in a larger batch of its own: up to RCACHE_SLOTS iovecs into
+ * the cache's own pages, returned in `iov`. rcache_commit() then says
+ * whether that batch succeeded: the pages are cached, or forgotten.
+ */
+size_t rcache_plan(const struct rcache *c, const uint64_t *addr, size_t n, size_t len,
+		   struct remote_iov *iov);
+void rcache_commit(struct rcache *c, const struct remote_iov *iov, size_t n, bool ok);
+
+/* The pages cached now, in the order they were first loaded, into `pages`
+ * (room for RCACHE_SLOTS): what the next sample will most likely need
+ * again, for one rcache_prefetch() that reads them in the same order (a
+ * pointer before what it points to). */
+size_t rcache_pages(const struct rcache *c, uint64_t *pages);
 
 #endif

@@ -17,7 +17,7 @@
 #include "err.h"
 #include "remote.h"
 
-#define IOV_BATCH 64		/* ranges per process_vm_readv call */
+#define IOV_BATCH 256		/* ranges per process_vm_readv call */
 #define REFUSED 1		/* a backend said no: try the next one */
 #define WORD 8			/* PTRACE_PEEKDATA reads a long */
 

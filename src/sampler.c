@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +38,7 @@
 #define LOCATE_TIMEOUT_TRACE_NS (5 * NSEC)
 #define LOCATE_RETRY_NS (1000000ull)
 #define PROGRESS_EVERY_NS (NSEC / 4)
+#define SLEEP_MIN_NS 5000ull	/* a shorter wait is not worth a sleep */
 #define NONBLOCKING_TRIES 4	/* reads of a changing stack before giving up */
 
 enum wait_result { WAIT_DEADLINE, WAIT_STOP, WAIT_GONE };
@@ -51,7 +52,7 @@ struct run {
 	struct pywalk w;
 	struct pysample s;
 	FILE *out;
-	int sigfd, timerfd;
+	int sigfd;
 	sigset_t blocked, old_mask;
 	bool tty;			/* stderr is a terminal: show progress */
 	uint64_t samples, idle, failed, late, retries;
@@ -99,9 +100,9 @@ static int signals_setup(struct run *run)
 	if (sigprocmask(SIG_BLOCK, &run->blocked, &run->old_mask) < 0)
 		return fail("pyflame: cannot block signals: %s", strerror(errno));
 	run->sigfd = signalfd(-1, &run->blocked, SFD_CLOEXEC | SFD_NONBLOCK);
-	run->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (run->sigfd < 0 || run->timerfd < 0)
-		return fail("pyflame: cannot create signal or timer fd: %s", strerror(errno));
+	if (run->sigfd < 0)
+		return fail("pyflame: cannot create a signalfd: %s", strerror(errno));
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);	/* wake on the deadline */
 	return 0;
 }
 
@@ -109,8 +110,6 @@ static void signals_restore(struct run *run)
 {
 	if (run->sigfd >= 0)
 		close(run->sigfd);
-	if (run->timerfd >= 0)
-		close(run->timerfd);
 	sigprocmask(SIG_SETMASK, &run->old_mask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 }
@@ -135,24 +134,28 @@ static enum wait_result read_signals(struct run *run)
 
 /*
  * wait_until - let the target run until the absolute CLOCK_MONOTONIC time
- * `deadline`, handling its events meanwhile. A late deadline returns at once.
+ * `deadline`, handling its events meanwhile. A late deadline returns at once,
+ * once pending signals are seen to, and so does one due in less time than a
+ * sleep and wake-up take. One ppoll per wait in the usual case; the timer
+ * slack is 1 ns (set in signals_setup) so the wake-up is on time.
  */
 static enum wait_result wait_until(struct run *run, uint64_t deadline)
 {
-	struct itimerspec its = { .it_value = { (time_t)(deadline / NSEC), (long)(deadline % NSEC) } };
-	struct pollfd fds[2] = { { run->sigfd, POLLIN, 0 }, { run->timerfd, POLLIN, 0 } };
+	struct pollfd fd = { run->sigfd, POLLIN, 0 };
 	enum wait_result res;
-	uint64_t ticks;
 
-	if (timerfd_settime(run->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-		return WAIT_STOP;
 	for (;;) {
-		if ((res = read_signals(run)) != WAIT_DEADLINE)
-			return res;
-		if (read(run->timerfd, &ticks, sizeof ticks) == (ssize_t)sizeof ticks)
-			return WAIT_DEADLINE;
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t left = deadline > now + SLEEP_MIN_NS ? deadline - now : 0;
+		struct timespec ts = { (time_t)(left / NSEC), (long)(left % NSEC) };
+		int n = ppoll(&fd, 1, &ts, NULL);
+
+		if (n < 0 && errno != EINTR)
 			return WAIT_STOP;
+		if (n > 0 && (res = read_signals(run)) != WAIT_DEADLINE)
+			return res;
+		if (n == 0 || left == 0)
+			return WAIT_DEADLINE;
 	}
 }
 
@@ -520,7 +523,7 @@ static void run_init(struct run *run, const struct options *o)
 {
 	memset(run, 0, sizeof *run);
 	run->o = o;
-	run->sigfd = run->timerfd = -1;
+	run->sigfd = -1;
 	run->r.fd = -1;
 	run->tty = isatty(STDERR_FILENO) && !o->dump;
 	tracee_init(&run->t);

@@ -4,8 +4,10 @@ known.
 
 Functions step0 .. step<N-1> (N = --levels, default 40) are compiled from
 one template into a file of their own, so each has its own code object:
-step<k> calls step<k+1> while k is below the depth asked for, else does a
-little work and returns. The main thread climbs to a new depth each round.
+step<k> calls step<k+1> while k is below the depth asked for, else does
+some work and returns. The main thread climbs to a new depth each round,
+with a short piece of work at the top one round and a long one the next: a
+stack that changes every few hundred nanoseconds, then stays for a while.
 So every stack that really exists is climb, step0, step1, ..., step<k>, in
 order, each step but the last on its call line; a stack read while it
 changed shows a gap, a repeat, a wrong line or a wrong order.
@@ -19,14 +21,15 @@ import sys
 import common
 
 TEMPLATE = (
-    "def step{k}(depth):\n"
+    "def step{k}(depth, work):\n"
     "    if depth > {k}:\n"
-    "        return step{k1}(depth)\n"
+    "        return step{k1}(depth, work)\n"
     "    total = 0\n"
-    "    for i in range(30):\n"
+    "    for i in range(work):\n"
     "        total += i\n"
     "    return total\n"
 )
+WORK = (30, 3000)
 SPAN = TEMPLATE.count("\n")
 CALL = 2  # the call line, counted from the def line
 
@@ -39,10 +42,11 @@ def make_steps(levels, path):
 
 
 def climb(step0, levels):
-    depth = 0
+    depth, rounds = 0, 0
     while True:
         depth = (depth * 7 + 3) % levels
-        step0(depth)  # @mark:climb-call
+        rounds += 1
+        step0(depth, WORK[rounds % 2])  # @mark:climb-call
 
 
 def own_levels():
