@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,7 @@
 #define STOP_TIMEOUT_MS 100	/* see tracee_stop() in ptrace.h */
 #define DETACH_TIMEOUT_MS 2000
 #define STRAGGLER_CHECK_MS 10	/* then look for zombies among the silent */
-#define SPIN_ROUNDS 16		/* polls with sched_yield() before sleeping */
+#define SPIN_ROUNDS 64		/* back-to-back polls (~20 us) before sleeping */
 #define SERVICE_MAX_EVENTS 4096	/* per tracee_service() call */
 #define END_WAIT_MS 200		/* for the last event of a dying process */
 #define CHLD_FD_UNKNOWN (-2)	/* tracee.chld_fd before its first use */
@@ -377,19 +376,23 @@ static void sleep_for_event(int fd)
 		drain(fd);
 }
 
-/* Between polls for events: sleep on SIGCHLD where we can; else yield first
- * (a stop takes microseconds), then sleep 10 us, 20 us, ... up to 1 ms. */
+/*
+ * Between polls for events. A stop takes microseconds, and while we sleep
+ * the target may sit stopped waiting for our wake-up (tens of microseconds
+ * on a VM), so the first polls follow each other at once; then sleep on
+ * SIGCHLD where we can, else sleep 10 us, 20 us, ... up to 1 ms.
+ */
 static void poll_pause(struct tracee *t, unsigned round)
 {
 	struct timespec ts = { 0, 1000000 };
-	int fd = chld_fd(t);
+	int fd;
 
-	if (fd >= 0) {
-		sleep_for_event(fd);
+	if (round < SPIN_ROUNDS) {
+		__builtin_ia32_pause();
 		return;
 	}
-	if (round < SPIN_ROUNDS) {
-		sched_yield();
+	if ((fd = chld_fd(t)) >= 0) {
+		sleep_for_event(fd);
 		return;
 	}
 	if (round - SPIN_ROUNDS < 7)

@@ -15,7 +15,7 @@
 #include "pywalk.h"
 #include "xalloc.h"
 
-#define CODE_CACHE_SLOTS 4096	/* a power of two */
+#define CODE_CACHE_SLOTS 1024	/* a power of two */
 #define MAX_INTERPRETERS 64
 #define MAX_STEPS (4 * PYWALK_MAX_DEPTH)	/* frames visited, skipped ones too */
 #define DEPTH_SLACK 8	/* frames read past the limit: some may not be shown */

@@ -273,14 +273,16 @@ class Pyflame(object):
         return self.finish(proc, timeout)
 
     def profile(self, target, *args, **kw):
-        """Profile target with -p; a successful run exits 0, keeps stderr
-        empty (but for the --stats line, parsed into run.stats), lasts its
-        -s while the target lives, and leaves the target running."""
+        """Profile target with -p and --stats; a successful run exits 0,
+        keeps stderr empty but for the --stats line (parsed into run.stats),
+        lasts its -s while the target lives, and leaves the target running."""
+        if "--stats" not in args:
+            args += ("--stats",)
         run = self.run(*(args + ("-p", target.pid)), **kw)
         assert run.returncode == 0, str(run)
         run.stats, rest = profiles.split_stats(run.stderr)
         assert rest == b"", "stderr must stay empty%s" % run
-        assert (run.stats is not None) == ("--stats" in args), str(run)
+        assert run.stats is not None, "no --stats line%s" % run
         seconds = float(args[list(args).index("-s") + 1]) \
             if "-s" in args else 1.0
         if target.alive():

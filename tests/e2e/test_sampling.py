@@ -28,7 +28,7 @@ def test_busy_samples_and_lines(interp, targets, pyflame):
         assert prof.failed <= 0.02 * prof.total, str(run)
         assert prof.total <= 210, "want ~200 samples in 2 s%s" % run
         assert run.elapsed < 5.0, str(run)
-        if prof.total >= 190:
+        if prof.total + expectations.missed(run) >= 190:
             return
     pytest.fail("want 190-210 samples in 2 s, got %d three times%s"
                 % (prof.total, run))
@@ -120,7 +120,7 @@ def test_rate_is_an_interval(interp, targets, pyflame):
     prof = parse_collapsed(run.out)
     # a loaded machine may miss deadlines: they are skipped and counted
     assert run.stats["samples"] == prof.total, str(run)
-    check_count(prof.total + run.stats["late"], 19, 22, run)
+    check_count(prof.total, 19, 22, run)
     assert run.stats["late"] <= 5, str(run)
 
 

@@ -3,7 +3,7 @@
 # Profile a busy Python target for one second with pyflame under valgrind
 # (memcheck, full leak check), once per interpreter given (default python3),
 # and fail on any valgrind error or leak, or if the profile lacks the target's
-# hot stack. Run from a build directory (src/pyflame, config.h); exits 77
+# hot stack. Runs $PYFLAME, else src/pyflame of the current directory; exits 77
 # (skipped) when pyflame cannot attach even without valgrind (no ptrace).
 # valgrind 3.19 (Debian 12) has no openat2: pyflame's user-space walk inside
 # the target's root is then the path taken, and checked here too.
