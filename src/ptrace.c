@@ -102,12 +102,18 @@ static void thread_drop(struct tracee *t, struct tracee_thread *th)
 	*th = t->threads[--t->nthreads];
 }
 
+/* Whether thread `th` is one the current stop waits for: all, or t->only. */
+static bool wanted(const struct tracee *t, const struct tracee_thread *th)
+{
+	return !t->only || th->tid == t->only;
+}
+
 static size_t count_running(const struct tracee *t)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nthreads; i++)
-		n += !t->threads[i].stopped;
+		n += !t->threads[i].stopped && wanted(t, &t->threads[i]);
 	return n;
 }
 
@@ -192,7 +198,7 @@ static void interrupt_running(struct tracee *t)
 	for (size_t i = t->nthreads; i-- > 0;) {
 		struct tracee_thread *th = &t->threads[i];
 
-		if (th->stopped)
+		if (th->stopped || !wanted(t, th))
 			continue;
 		if (pt(PTRACE_INTERRUPT, th->tid, 0) == 0)
 			th->interrupted = true;
@@ -448,7 +454,7 @@ static void await_end(struct tracee *t, enum ev_mode mode, bool *exec)
 static pid_t first_running(const struct tracee *t)
 {
 	for (size_t i = 0; i < t->nthreads; i++)
-		if (!t->threads[i].stopped)
+		if (!t->threads[i].stopped && wanted(t, &t->threads[i]))
 			return t->threads[i].tid;
 	return 0;
 }
@@ -490,6 +496,35 @@ static int settle(struct tracee *t, enum ev_mode mode, long timeout_ms, bool *ex
 
 /* --------------------------------------------------- pause and resume */
 
+/*
+ * The SIGCHLDs pending after a stop are our own stops', and would only wake
+ * the caller's wait for nothing: consume them. Threads left running (a
+ * tracee_stop_thread) may have had an event of theirs just before: look for
+ * events once more after, so none waits for the next stop.
+ */
+static void forget_own_sigchld(struct tracee *t, bool *exec)
+{
+	drain(t->chld_fd);
+	if (t->only)
+		while (wait_event(t, -1, WNOHANG, EV_HOLD, exec) > 0)
+			;
+}
+
+int tracee_stop_thread(struct tracee *t, pid_t tid)
+{
+	int rc;
+
+	if (!thread_find(t, tid))
+		return pf_fail(PF_ENOENT, "thread %d of process %d is not traced",
+			       (int)tid, (int)t->pid);
+	t->only = tid;
+	rc = tracee_stop(t);
+	t->only = 0;
+	if (rc == 0 && !thread_find(t, tid))
+		rc = pf_fail(PF_ETORN, "thread %d of process %d ended", (int)tid, (int)t->pid);
+	return rc;
+}
+
 int tracee_stop(struct tracee *t)
 {
 	bool exec = false;
@@ -499,16 +534,14 @@ int tracee_stop(struct tracee *t)
 		return pf_fail(PF_EGONE, "process %d is gone", (int)t->pid);
 	interrupt_running(t);
 	rc = settle(t, EV_HOLD, STOP_TIMEOUT_MS, &exec);
+	if (rc == 0 && chld_fd(t) >= 0)
+		forget_own_sigchld(t, &exec);
 	if (tracee_gone(t))
 		return pf_fail(PF_EGONE, "process %d exited", (int)t->pid);
 	if (exec)
 		return pf_fail(PF_EEXEC, "process %d called exec", (int)t->pid);
 	if (rc < 0)
 		return rc;
-	/* every thread is held: the SIGCHLDs pending are our own stops', and
-	 * would only wake the caller's wait for nothing */
-	if (chld_fd(t) >= 0)
-		drain(t->chld_fd);
 	t->stops++;
 	return 0;
 }

@@ -51,6 +51,7 @@ struct tracee {
 	int exit_status;		/* wait status of the leader, if exited */
 	uint64_t stops;			/* completed tracee_stop() calls */
 	int chld_fd;			/* signalfd of SIGCHLD, -1 if none */
+	pid_t only;			/* tracee_stop_thread()'s thread, else 0 */
 };
 
 void tracee_init(struct tracee *t);
@@ -88,6 +89,15 @@ int tracee_spawn(struct tracee *t, char *const argv[]);
  * Whatever it returns, follow it with tracee_resume() or tracee_detach().
  */
 int tracee_stop(struct tracee *t);
+
+/*
+ * tracee_stop_thread - as tracee_stop(), but interrupt and wait for thread
+ * `tid` alone; the others run on (a stop of theirs met meanwhile is held
+ * too, and released by tracee_resume()). -PF_ENOENT if `tid` is not one of
+ * the traced threads, -PF_ETORN if it ended before it stopped. For a caller
+ * that knows the other threads cannot change what it will read.
+ */
+int tracee_stop_thread(struct tracee *t, pid_t tid);
 
 /* tracee_resume - let every held thread run, delivering pending signals;
  * group-stopped threads stay stopped until SIGCONT. A thread interrupted by

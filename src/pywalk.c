@@ -89,6 +89,13 @@ void pysample_init(struct pysample *s)
 	memset(s, 0, sizeof *s);
 }
 
+void pysample_clear(struct pysample *s)
+{
+	s->nthreads = 0;
+	s->nraw = 0;
+	s->nframes = 0;
+}
+
 void pysample_release(struct pysample *s)
 {
 	free(s->threads);
@@ -611,15 +618,50 @@ static int walk_interps(struct pywalk *w, bool all_threads, struct pysample *s)
 	return 0;
 }
 
+/* The GIL holder of the only interpreter, or -1 if there are several. */
+static int sole_gil_holder(struct pywalk *w, uint64_t *holder)
+{
+	uint64_t interp, next;
+
+	rcache_reset(&w->cache);
+	if (interp_head(w, &interp) < 0 || !interp ||
+	    rd_ptr(w, interp + w->loc->off.is_next, &next) < 0 || next ||
+	    gil_holder(w, interp, holder) < 0)
+		return -1;
+	return 0;
+}
+
+int pywalk_gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid)
+{
+	uint64_t native;
+
+	*ts = 0;
+	*tid = 0;
+	if (w->loc->off.ts_native_thread_id == PYOFF_NONE || sole_gil_holder(w, ts) < 0)
+		return -1;
+	if (!*ts)
+		return 0;
+	if (rd_ptr(w, *ts + w->loc->off.ts_native_thread_id, &native) < 0 ||
+	    native == 0 || native > INT32_MAX)
+		return -1;
+	*tid = (pid_t)native;
+	return 1;
+}
+
+bool pywalk_gil_still_owned(struct pywalk *w, uint64_t ts)
+{
+	uint64_t holder;
+
+	return sole_gil_holder(w, &holder) == 0 && holder == ts;
+}
+
 int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)
 {
 	int rc;
 
 	rcache_reset(&w->cache);
 	rcache_prefetch(&w->cache, w->replay, w->nreplay, 1);
-	s->nthreads = 0;
-	s->nraw = 0;
-	s->nframes = 0;
+	pysample_clear(s);
 	if ((rc = walk_interps(w, all_threads, s)) < 0 || (rc = show_all(w, s)) < 0)
 		return rc;
 	w->nreplay = rcache_pages(&w->cache, w->replay);

@@ -93,6 +93,7 @@ void pywalk_init(struct pywalk *w, struct remote *r, const struct pyloc *loc,
 void pywalk_release(struct pywalk *w);
 
 void pysample_init(struct pysample *s);
+void pysample_clear(struct pysample *s);	/* no thread, no frame */
 void pysample_release(struct pysample *s);
 
 /*
@@ -118,6 +119,18 @@ void pysample_release(struct pysample *s);
  * pywalk_sample - capture then resolve, for a stopped target.
  */
 int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *out);
+
+/*
+ * With a GIL, only the thread holding it can change any Python stack, so
+ * holding that thread alone freezes them all. pywalk_gil_owner, read while
+ * the target runs: 1 with the holder's thread state in *ts and its kernel
+ * TID in *tid; 0 when the GIL is free; -1 when this cannot be relied on
+ * (no TID in thread states before 3.11, several interpreters, a read that
+ * failed). pywalk_gil_still_owned, read once that thread is held: whether
+ * `ts` still holds the GIL (it may have let it go just before it stopped).
+ */
+int pywalk_gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid);
+bool pywalk_gil_still_owned(struct pywalk *w, uint64_t ts);
 int pywalk_verify(struct pywalk *w, const struct pysample *s);
 void pywalk_resolve(struct pywalk *w, struct pysample *s);
 int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *out);

@@ -14,6 +14,8 @@
 #define PAGE_MASK ((uint64_t)RCACHE_PAGE - 1)
 #define NO_SLOT RCACHE_SLOTS
 
+_Static_assert(RCACHE_SLOTS <= 256, "rcache.order holds slots as bytes");
+
 void rcache_init(struct rcache *c, struct remote *r)
 {
 	memset(c, 0, sizeof *c);
@@ -40,7 +42,7 @@ void rcache_reset(struct rcache *c)
 
 static size_t home_of(uint64_t page)
 {
-	return (size_t)((page / RCACHE_PAGE) * 0x9e3779b97f4a7c15ull >> 58) & (RCACHE_SLOTS - 1);
+	return (size_t)((page / RCACHE_PAGE) * 0x9e3779b97f4a7c15ull >> (64 - RCACHE_BITS));
 }
 
 static bool valid(const struct rcache *c, size_t s)

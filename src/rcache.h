@@ -17,7 +17,8 @@
 #include "remote.h"
 
 #define RCACHE_PAGE 4096u
-#define RCACHE_SLOTS 64u	/* pages held at once, a power of two */
+#define RCACHE_BITS 7
+#define RCACHE_SLOTS (1u << RCACHE_BITS)	/* pages held at once */
 
 struct rcache {
 	struct remote *r;

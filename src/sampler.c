@@ -56,6 +56,7 @@ struct run {
 	sigset_t blocked, old_mask;
 	bool tty;			/* stderr is a terminal: show progress */
 	uint64_t samples, idle, failed, late, retries;
+	uint64_t held_one;		/* samples that held the GIL's thread alone */
 	uint64_t start_ns, last_progress_ns;
 	struct histo stopped;		/* all threads held, until resumed */
 	struct histo cycle;		/* from the interrupt until resumed */
@@ -320,6 +321,34 @@ static int read_held(struct run *run, bool all_threads, uint64_t t0, int *rc)
 	return walk;
 }
 
+/*
+ * Hold what a consistent capture needs held. With a GIL only its holder can
+ * change a Python stack: hold that thread alone when it is known (3.11+,
+ * one interpreter) and still holds the GIL once stopped; else every thread.
+ * *idle: the GIL is free and only its holder is sampled, so there is
+ * nothing to read and nothing is stopped. Returns as tracee_stop() does.
+ */
+static int hold_target(struct run *run, bool all_threads, bool *idle)
+{
+	uint64_t ts;
+	pid_t tid;
+	int owner = pywalk_gil_owner(&run->w, &ts, &tid), rc;
+
+	*idle = owner == 0 && !all_threads;
+	if (*idle)
+		return 0;
+	if (owner == 1) {
+		rc = tracee_stop_thread(&run->t, tid);
+		if (rc == -PF_EGONE || rc == -PF_EEXEC)
+			return rc;
+		if (rc == 0 && pywalk_gil_still_owned(&run->w, ts)) {
+			run->held_one++;
+			return 0;
+		}
+	}
+	return tracee_stop(&run->t);
+}
+
 /* Capture without stopping: a stack that changed while read is read again. */
 static int read_running(struct run *run, bool all_threads)
 {
@@ -351,11 +380,14 @@ static int take_sample(struct run *run, bool all_threads)
 		walk = read_running(run, all_threads);
 	} else {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+		bool idle;
 
-		rc = tracee_stop(&run->t);
+		rc = hold_target(run, all_threads, &idle);
 		if (rc == -PF_EGONE || rc == -PF_EEXEC)
 			return rc;
-		walk = read_held(run, all_threads, t0, &rc);
+		if (idle)
+			pysample_clear(&run->s);
+		walk = idle ? 0 : read_held(run, all_threads, t0, &rc);
 	}
 	run->samples++;
 	if (walk < 0) {
@@ -413,13 +445,13 @@ static double us(uint64_t ns)
 static void print_stats(const struct run *run)
 {
 	fprintf(stderr, "pyflame: stats: samples=%llu idle=%llu failed=%llu late=%llu "
-		"retries=%llu stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
-		"cycle_us_median=%.1f\n",
+		"retries=%llu held_one=%llu stopped_us_median=%.1f stopped_us_p99=%.1f "
+		"stopped_us_max=%.1f cycle_us_median=%.1f\n",
 		(unsigned long long)run->samples, (unsigned long long)run->idle,
 		(unsigned long long)run->failed, (unsigned long long)run->late,
-		(unsigned long long)run->retries, us(histo_quantile(&run->stopped, 0.5)),
-		us(histo_quantile(&run->stopped, 0.99)), us(run->stopped.max_ns),
-		us(histo_quantile(&run->cycle, 0.5)));
+		(unsigned long long)run->retries, (unsigned long long)run->held_one,
+		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
+		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
 }
 
 static void sample_loop(struct run *run)

@@ -164,20 +164,34 @@ def wait_attached(pid, timeout=10.0):
 
 
 class StatReader(object):
-    """Fast reads of the leader's state letter."""
+    """Fast reads of the state letters of the target's threads (those it
+    had when the reader was made): a sample may hold one thread alone."""
 
     def __init__(self, pid):
-        self.fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY)
+        self.fds = [os.open("/proc/%d/stat" % pid, os.O_RDONLY)]
+        for tid in os.listdir("/proc/%d/task" % pid):
+            if int(tid) != pid:
+                try:
+                    self.fds.append(os.open("/proc/%d/task/%s/stat"
+                                            % (pid, tid), os.O_RDONLY))
+                except OSError:
+                    pass
 
-    def state(self):
+    @staticmethod
+    def one_state(fd):
         try:
-            data = os.pread(self.fd, 1024, 0)
+            data = os.pread(fd, 1024, 0)
         except OSError:
             return None
         return data.rsplit(b")", 1)[1].split()[0].decode()
 
+    def state(self):
+        """"t" if any thread is in a ptrace-stop, else the leader's state."""
+        states = [self.one_state(fd) for fd in self.fds]
+        return "t" if "t" in states else states[0]
+
     def wait_stopped(self, timeout):
-        """Spin until the leader is in a ptrace-stop (a sample); True if
+        """Spin until a thread is in a ptrace-stop (a sample); True if
         seen within timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -186,12 +200,21 @@ class StatReader(object):
         return False
 
     def close(self):
-        os.close(self.fd)
+        for fd in self.fds:
+            os.close(fd)
+
+
+# Without --threads, a target whose GIL is free (these mostly sleep) is an
+# idle sample that needs no stop at all; with it, every thread is sampled,
+# and a free GIL means stopping them all: the tests below need stops.
+HOLD = "--threads"
 
 
 def spawn_sampling(pyflame, target, *args):
     """Start pyflame at the fast rate; return it once it stops the target
     for samples."""
+    if HOLD not in args:
+        args = (HOLD,) + args
     proc = pyflame.spawn(*(("-r", FAST) + args + ("-p", target.pid)))
     assert wait_attached(target.pid), "pyflame never attached%s" % \
         pyflame.finish(proc, 5.0)
@@ -240,8 +263,9 @@ def make_rng():
 def kill_once(pyflame, target, rng, reader):
     """Start pyflame, SIGKILL it at a random moment; return the kind of
     moment and whether the target was seen in a sample just before."""
-    kind = rng.choice(("starting", "attached", "mid-sample"))
-    proc = pyflame.spawn("-r", FAST, "-s", "30", "-p", target.pid)
+    # holds last tens of microseconds: aim for them more often than not
+    kind = rng.choice(("starting", "attached") + ("mid-sample",) * 4)
+    proc = pyflame.spawn(HOLD, "-r", FAST, "-s", "30", "-p", target.pid)
     if kind == "starting":
         time.sleep(rng.uniform(0.0, 0.01))
     else:
@@ -596,7 +620,7 @@ def test_target_forks(py, targets, pyflame, counters):
     samples it fast: no child is traced, the long-lived one runs on, and
     pyflame keeps sampling the parent, which keeps running."""
     target = targets.start(py, "forker.py", "--report", counters.path)
-    proc = spawn_sampling(pyflame, target, "--threads", "-s", "30")
+    proc = spawn_sampling(pyflame, target, HOLD, "-s", "30")
     counters.command()
     child = 0
     try:

@@ -440,6 +440,53 @@ static void test_stop_resume(void)
 	ok(killed_by(finish(tg), SIGKILL), "stop/resume: the target lived until killed");
 }
 
+/*
+ * tracee_stop_thread: the main thread (counter 0) is held, the other two
+ * keep counting, and everything runs again after the resume. The signal
+ * test below covers events of the running threads during such a stop.
+ */
+static void test_stop_one(void)
+{
+	struct target tg = launch(body_threads);
+	int stops = 0, frozen = 0, others = 0, alone = 0, checks = 0, advanced = 0;
+	uint64_t a[NCOUNT], b[NCOUNT];
+	struct tracee t;
+	size_t total;
+
+	tracee_init(&t);
+	ok(tg.pid > 0 && wait_advance(ALL3, 2000, NULL) && attach(&t, tg.pid),
+	   "stop one: target runs, attached");
+	ok(tracee_stop_thread(&t, tg.pid + 100000) == -PF_ENOENT,
+	   "stop one: a thread that is not ours is refused");
+	for (int i = 0; i < 50; i++) {
+		if (tracee_stop_thread(&t, tg.pid) != 0)
+			break;
+		stops++;
+		if (i % 5 == 0) {
+			checks++;
+			snapshot(a);
+			sleep_us(3000);
+			snapshot(b);
+			frozen += a[0] == b[0];
+			others += a[1] != b[1] && a[2] != b[2];
+			alone += task_state(tg.pid, tg.pid) == 't' && tasks_in(tg.pid, "t", &total) == 1;
+		}
+		if (tracee_resume(&t) != 0)
+			break;
+		advanced += wait_advance(ALL3, 2000, &t);
+	}
+	ok(stops == 50, "stop one: 50 stops (%d)", stops);
+	ok(frozen == checks && alone == checks,
+	   "stop one: the thread is held, and it alone (%d, %d of %d)", frozen, alone, checks);
+	ok(others == checks, "stop one: the other threads run on (%d/%d)", others, checks);
+	ok(advanced == 50, "stop one: every thread moves after each resume (%d)", advanced);
+	tracee_detach(&t);
+	ok(becomes(no_task_in, tg.pid, "tT") && none_traced(tg.pid),
+	   "stop one: nothing stopped or traced after detach");
+	tracee_release(&t);
+	ok(killed_by(finish(tg), SIGKILL), "stop one: the target lived until killed");
+}
+
 /* Wait for SIGUSR1 number `want`, servicing (and stopping) meanwhile. */
 static bool wait_sigs(struct tracee *t, uint64_t want, bool cycle)
 {
@@ -1103,6 +1150,7 @@ int main(void)
 	}
 	run(test_attach_errors);
 	run(test_stop_resume);
+	run(test_stop_one);
 	run(test_signals);
 	run(test_job_control);
 	run(test_attach_stopped);
