@@ -4,7 +4,7 @@
 # (memcheck, full leak check), once per interpreter given (default python3),
 # and fail on any valgrind error or leak, or if the profile lacks the target's
 # hot stack. Runs $PYFLAME, else src/pyflame of the current directory; exits 77
-# (skipped) when pyflame cannot attach even without valgrind (no ptrace).
+# (skipped) only when ptrace is not permitted here, even without valgrind.
 # valgrind 3.19 (Debian 12) has no openat2: pyflame's user-space walk inside
 # the target's root is then the path taken, and checked here too.
 set -e
@@ -33,11 +33,19 @@ stop_target() {
 }
 
 [ $# -gt 0 ] || set -- python3
+if [ ! -x "$pyflame" ]; then
+	echo "valgrind: no pyflame at $pyflame"
+	exit 1
+fi
 for py in "$@"; do
 	start_target "$py"
 	if ! "$pyflame" -s 0.1 -p "$pid" >/dev/null 2>"$work/plain.log"; then
-		echo "valgrind: skipped, pyflame cannot profile $py: $(cat "$work/plain.log")"
-		exit 77
+		if grep -q 'not permitted' "$work/plain.log"; then
+			echo "valgrind: skipped, ptrace is not permitted: $(cat "$work/plain.log")"
+			exit 77
+		fi
+		echo "valgrind: pyflame cannot profile $py: $(cat "$work/plain.log")"
+		exit 1
 	fi
 	if ! valgrind -q --error-exitcode=1 --leak-check=full \
 		"$pyflame" -s 1 -p "$pid" >"$work/profile" 2>"$work/valgrind.log"; then
