@@ -36,14 +36,19 @@ target is stopped while it is read) and "nonblocking" (--nonblocking).
  7. Failed and retried samples: failed= and retries= over samples=, summed
     over the runs of figures 1 and 2.
 
---compare runs another profiler on the same targets, for figures 1 and 3 only.
-Its sample count is unknown, so its CPU is divided by the number of samples
-requested (seconds / interval).
+--compare runs another profiler on the same targets, for figures 1, 2, 3
+and 7. --compare-samples is a regular expression whose group "samples" (and,
+if it has one, "failed") reads its sample count (and failed samples) from the
+last match in its standard error, else its standard output; for austin 3 in
+pipe mode (-P, samples written to standard output) that is
+'errors: (?P<failed>\d+)/(?P<samples>\d+)'. Without it the sample count is
+unknown: its CPU is divided by the number of samples requested (seconds /
+interval), and the peak rate and failed fraction are not measured.
 
 Goals are the project's performance goals (docs/performance.md). Those
-relative to austin use austin's reference figures (measured elsewhere, on a
-2-vCPU VM), except the CPU goal, which uses the --compare profiler when one
-was measured in the same run.
+relative to austin use the --compare profiler's figures when they were
+measured in the same run, else austin's reference figures (measured
+elsewhere, on a 2-vCPU VM).
 
 Exit status: 0, 1 if a figure could not be taken, 2 for usage errors, 77 when
 ptrace is not permitted.
@@ -55,6 +60,7 @@ import json
 import math
 import os
 import platform
+import re
 import select
 import shlex
 import signal
@@ -445,14 +451,33 @@ def pyflame_run(ctx, mode, target, seconds, interval, threads=False):
             "stats": stats}
 
 
+def compare_counts(ctx, argv, fin):
+    """(samples, failed) of a compared run, from --compare-samples; None
+    without it."""
+    if ctx.compare_samples is None:
+        return None
+    for text in (fin.err, fin.out):
+        matches = list(ctx.compare_samples.finditer(text))
+        if matches:
+            m = matches[-1].groupdict()
+            return int(m["samples"]), int(m.get("failed") or 0)
+    raise BenchError("`%s` printed nothing that --compare-samples matches; "
+                     "stderr:\n%s" % (command_text(argv), fin.err.rstrip()))
+
+
 def compare_run(ctx, target, seconds, interval):
     argv = compare_argv(ctx.compare, target.pid, interval, seconds)
     with Profiler(argv) as prof:
         fin = prof.finish(seconds + EXIT_MARGIN_S)
     check_exit(argv, fin)
-    requested = seconds / interval
-    return {"cpu_us": fin.cpu_us, "wall_s": fin.wall_s,
-            "requested_samples": requested}
+    run = {"cpu_us": fin.cpu_us, "wall_s": fin.wall_s,
+           "requested_samples": seconds / interval}
+    counts = compare_counts(ctx, argv, fin)
+    if counts is not None:
+        if counts[0] == 0:
+            raise BenchError("`%s` took no samples" % command_text(argv))
+        run["samples"], run["failed"] = counts
+    return run
 
 
 def run_job(job, iterations):
@@ -465,9 +490,10 @@ def run_job(job, iterations):
         raise job.failure("printed %r instead of its elapsed time" % line)
 
 
-def job_elapsed(ctx, iterations, profiler_argv=None):
+def job_elapsed(ctx, iterations, profiler_argv=None, statuses=None):
     """job.py's own elapsed seconds, under the profiler that
-    profiler_argv(pid) starts if given."""
+    profiler_argv(pid) starts if given; its exit status once interrupted
+    must be among statuses (None: any)."""
     with Target(ctx, "job.py", iterations, JOB_DEPTH) as job:
         if profiler_argv is None:
             time.sleep(SETTLE_S)  # as long as a profiled run waits
@@ -484,7 +510,8 @@ def job_elapsed(ctx, iterations, profiler_argv=None):
             elapsed = run_job(job, iterations)
             prof.interrupt()
             fin = prof.finish(EXIT_MARGIN_S)
-    check_exit(argv, fin, (0, -signal.SIGINT, 128 + signal.SIGINT))
+    if statuses is not None:
+        check_exit(argv, fin, statuses)
     return elapsed
 
 
@@ -528,8 +555,17 @@ def summarize_pyflame(runs):
 
 
 def summarize_compare(runs):
-    return {"cpu_us_per_requested_sample": statistics.median(
-        r["cpu_us"] / r["requested_samples"] for r in runs), "runs": runs}
+    """The compared profiler's CPU per sample: per sample taken when its
+    count is known ("counted"), else per sample requested."""
+    counted = all("samples" in r for r in runs)
+    key = "samples" if counted else "requested_samples"
+    cell = {"cpu_us_per_sample": statistics.median(
+        r["cpu_us"] / r[key] for r in runs), "counted": counted,
+        "runs": runs}
+    if counted:
+        cell["failed_fraction"] = (sum(r["failed"] for r in runs)
+                                   / sum(r["samples"] for r in runs))
+    return cell
 
 
 def cells(runs, errors, summarize):
@@ -583,15 +619,18 @@ def peak_rate(ctx):
     secs = ctx.plan["peak_s"]
 
     def summarize(col, rs):
-        cell = summarize_pyflame(rs)
+        cell = summarize_cpu(col, rs)
         cell["samples_per_s"] = statistics.median(
-            r["stats"]["samples"] / r["wall_s"] for r in rs)
+            (r["samples"] if col == COMPARE else r["stats"]["samples"])
+            / r["wall_s"] for r in rs)
         return cell
-    return spin_cells(
-        ctx, ctx.modes, (1, 10), ctx.plan["peak_reps"],
-        lambda mode, target: pyflame_run(ctx, mode, target, secs,
-                                         PEAK_INTERVAL),
-        summarize)
+
+    def one(col, target):
+        if col == COMPARE:
+            return compare_run(ctx, target, secs, PEAK_INTERVAL)
+        return pyflame_run(ctx, col, target, secs, PEAK_INTERVAL)
+    return spin_cells(ctx, ctx.counted_columns, (1, 10),
+                      ctx.plan["peak_reps"], one, summarize)
 
 
 def slowdown(ctx):
@@ -608,10 +647,13 @@ def slowdown(ctx):
 
         def one(col):
             argv = attached(col)
+            # pyflame ends with 0 on SIGINT; the compared one as it likes
+            statuses = None if col == COMPARE else (0,)
             if col != COMPARE:
                 ctx.pyflame.options(col, stats=False)  # before the baseline
             base = job_elapsed(ctx, n)
-            return {"without_s": base, "with_s": job_elapsed(ctx, n, argv)}
+            return {"without_s": base,
+                    "with_s": job_elapsed(ctx, n, argv, statuses)}
         runs, errors = interleaved(ctx, ctx.columns, ctx.plan["job_reps"], one)
         result[hz] = cells(runs, errors, lambda col, rs: {
             "slowdown_pct": 100 * (statistics.median(
@@ -666,7 +708,12 @@ class Context(object):
         self.modes = (["default", "nonblocking"] if args.mode == "both"
                       else [args.mode])
         self.compare = args.compare
+        self.compare_samples = (re.compile(args.compare_samples)
+                                if args.compare_samples else None)
         self.columns = self.modes + ([COMPARE] if args.compare else [])
+        # the columns whose sample counts are known
+        self.counted_columns = self.modes + (
+            [COMPARE] if self.compare_samples else [])
         self.cpus = cpus  # (target CPU, profiler CPU) or None
         self.python = None
         self.errors = []
@@ -774,12 +821,21 @@ def verdict(cells_by_col, key, ok, cols):
     return ", ".join(parts) or "no figure"
 
 
+def measured(by_col, key):
+    """The compared profiler's figure key in by_col, or None."""
+    cell = by_col.get(COMPARE)
+    if cell is None or "error" in cell:
+        return None
+    return cell.get(key)
+
+
 def cpu_goal(ctx, label, by_col):
     """The goal of the depth rows: half of austin's CPU per sample."""
     if "nonblocking" not in ctx.columns or label not in AUSTIN_CPU_US:
         return ""
-    if COMPARE in by_col and "error" not in by_col[COMPARE]:
-        limit = 0.5 * by_col[COMPARE]["cpu_us_per_requested_sample"]
+    compared = measured(by_col, "cpu_us_per_sample")
+    if compared is not None:
+        limit = 0.5 * compared
         source = "0.5 x compared, measured"
     else:
         limit = 0.5 * AUSTIN_CPU_US[label]
@@ -792,8 +848,8 @@ def cpu_texts(by_col, threads):
     texts = {}
     for col, cell in by_col.items():
         if col == COMPARE:
-            texts[col] = cell_text(cell, "%.1f us",
-                                   "cpu_us_per_requested_sample")
+            texts[col] = cell_text(cell, "%.1f us" if cell.get("counted")
+                                   else "%.1f us/req", "cpu_us_per_sample")
         elif threads and "error" not in cell:
             texts[col] = "%.1f/%.1f us" % (cell["cpu_us_per_sample"],
                                            cell["cpu_us_per_stack"])
@@ -805,9 +861,8 @@ def cpu_texts(by_col, threads):
 def geomean_texts(cpu):
     texts = {}
     for col in set(c for by_col in cpu.values() for c in by_col):
-        key = ("cpu_us_per_requested_sample" if col == COMPARE
-               else "cpu_us_per_sample")
-        values = [by_col.get(col, {}).get(key) for by_col in cpu.values()]
+        values = [by_col.get(col, {}).get("cpu_us_per_sample")
+                  for by_col in cpu.values()]
         if all(values):
             texts[col] = "%.1f us" % math.exp(
                 sum(math.log(v) for v in values) / len(values))
@@ -829,12 +884,18 @@ def report_cpu(ctx, cpu):
 
 
 def report_peak(ctx, peak):
-    low = 2 * AUSTIN_PEAK_RATE[1]
-    goal = ">= %.0f k/s (2 x austin's %.0f-%.0f k/s, reference): %s" % (
-        low / 1e3, AUSTIN_PEAK_RATE[0] / 1e3, AUSTIN_PEAK_RATE[1] / 1e3,
-        verdict(peak, "samples_per_s", lambda v: v >= low, ctx.modes))
+    compared = measured(peak, "samples_per_s")
+    if compared is not None:
+        low = 2 * compared
+        source = "2 x compared, measured"
+    else:
+        low = 2 * AUSTIN_PEAK_RATE[1]
+        source = "2 x austin's %.0f-%.0f k/s, reference" % (
+            AUSTIN_PEAK_RATE[0] / 1e3, AUSTIN_PEAK_RATE[1] / 1e3)
+    goal = ">= %.0f k/s (%s): %s" % (low / 1e3, source, verdict(
+        peak, "samples_per_s", lambda v: v >= low, ctx.modes))
     texts = {}
-    for c in ctx.modes:
+    for c in ctx.counted_columns:
         cell = peak.get(c)
         texts[c] = ("%.1f k/s" % (cell["samples_per_s"] / 1e3)
                     if cell and "error" not in cell
@@ -895,18 +956,22 @@ def report_startup(ctx, start):
 
 
 def report_failed(ctx, figures):
-    lines = ["7. failed % / retries per sample (summed over the runs)"]
+    lines = ["7. failed % / retries per sample (summed over the runs; "
+             "compared: failed %)"]
     sources = [(config[0], figures["cpu"][config[0]])
                for config in CPU_CONFIGS]
     sources.append(("peak rate", figures["peak"]))
     for label, by_col in sources:
         texts = {}
-        for c in ctx.modes:
+        for c in ctx.counted_columns:
             cell = by_col.get(c)
-            texts[c] = ("%.2f%% / %.3f" % (100 * cell["failed_fraction"],
-                                            cell["retries_per_sample"])
-                        if cell and "error" not in cell
-                        else cell_text(cell, "", ""))
+            if cell is None or "error" in cell:
+                texts[c] = cell_text(cell, "", "")
+            elif c == COMPARE:
+                texts[c] = "%.2f%%" % (100 * cell["failed_fraction"])
+            else:
+                texts[c] = "%.2f%% / %.3f" % (100 * cell["failed_fraction"],
+                                               cell["retries_per_sample"])
         lines.append(row(ctx, label, texts))
     return lines
 
@@ -940,13 +1005,16 @@ def report_header(ctx, mach, args):
              pin,
              "pyflame: %s (%s)" % (ctx.pyflame.path, ctx.pyflame.version),
              "modes: %s" % ", ".join(ctx.modes)]
-    if ctx.compare:
-        lines.append("compare: `%s`: CPU per *requested* sample (its sample "
-                     "count is unknown) and slowdown only" % ctx.compare)
-    lines.append("goals: docs/performance.md; austin figures are "
-                 "reference figures (2-vCPU VM), not measured here%s"
-                 % (", except the CPU goal, against compare"
-                    if ctx.compare else ""))
+    if ctx.compare and ctx.compare_samples:
+        lines.append("compare: `%s`, samples counted by /%s/" % (
+            ctx.compare, ctx.compare_samples.pattern))
+    elif ctx.compare:
+        lines.append("compare: `%s`: CPU per *requested* sample (us/req: "
+                     "its sample count is unknown), slowdown" % ctx.compare)
+    lines.append("goals: docs/performance.md; %s" % (
+        "relative to the compared profiler, measured here" if ctx.compare
+        else "austin figures are reference figures (2-vCPU VM), not "
+        "measured here"))
     return "\n".join(lines) + "\n"
 
 
@@ -967,6 +1035,9 @@ def parse_args(argv):
     p.add_argument("--compare", metavar="CMD",
                    help="another profiler, with {pid} {interval_us} "
                         "{interval_s} {seconds}")
+    p.add_argument("--compare-samples", metavar="REGEX",
+                   help="reads the compared profiler's sample count: group "
+                        "'samples', optional group 'failed'")
     p.add_argument("--json", metavar="FILE",
                    help="also write the figures here")
     args = p.parse_args(argv)
@@ -975,6 +1046,15 @@ def parse_args(argv):
             compare_argv(args.compare, 1, CPU_INTERVAL, 1)
         except BenchError as e:
             p.error(str(e))
+    if args.compare_samples:
+        if not args.compare:
+            p.error("--compare-samples needs --compare")
+        try:
+            groups = re.compile(args.compare_samples).groupindex
+        except re.error as e:
+            p.error("bad --compare-samples: %s" % e)
+        if "samples" not in groups:
+            p.error("--compare-samples needs a group (?P<samples>...)")
     return args
 
 
@@ -1010,7 +1090,9 @@ def run(args):
         with open(args.json, "w") as f:
             json.dump({"machine": mach, "pyflame": ctx.pyflame.version,
                        "plan": ctx.plan, "modes": ctx.modes,
-                       "compare": ctx.compare, "interpreters": entries},
+                       "compare": ctx.compare,
+                       "compare_samples": args.compare_samples,
+                       "interpreters": entries},
                       f, indent=1, sort_keys=True)
     return 1 if any(e["errors"] for e in entries) else 0
 
