@@ -90,10 +90,18 @@ static void mark(struct rcache *c, size_t s, uint64_t page)
 {
 	c->page[s] = page;
 	c->slot_gen[s] = c->gen;
-	if (c->listed_gen[s] != c->gen) {
-		c->listed_gen[s] = c->gen;
+}
+
+/* Slot s was read from: list it, once, for rcache_pages(). A page loaded
+ * but never read from (a prefetched page the target no longer uses) is
+ * not listed, so it is not read again next sample. */
+static const uint8_t *use(struct rcache *c, size_t s)
+{
+	if (c->used_gen[s] != c->gen) {
+		c->used_gen[s] = c->gen;
 		c->order[c->norder++] = (uint8_t)s;
 	}
+	return slot_data(c, s);
 }
 
 /* The cached bytes of `page`, loading it first; NULL if it cannot be read. */
@@ -102,14 +110,14 @@ static const uint8_t *page_get(struct rcache *c, uint64_t page)
 	size_t s = find(c, page);
 
 	if (s != NO_SLOT)
-		return slot_data(c, s);
+		return use(c, s);
 	s = claim(c, page, NULL);
 	if (remote_read(c->r, page, slot_data(c, s), RCACHE_PAGE) < 0) {
 		c->slot_gen[s] = 0;	/* its old page may be half overwritten */
 		return NULL;
 	}
 	mark(c, s, page);
-	return slot_data(c, s);
+	return use(c, s);
 }
 
 int rcache_read(struct rcache *c, uint64_t addr, void *buf, size_t len)

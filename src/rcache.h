@@ -25,8 +25,8 @@ struct rcache {
 	uint64_t gen;			/* a slot is valid when its gen is this */
 	uint64_t page[RCACHE_SLOTS];	/* page address held by each slot */
 	uint64_t slot_gen[RCACHE_SLOTS];
-	uint64_t listed_gen[RCACHE_SLOTS];	/* slot already in `order` */
-	uint8_t order[RCACHE_SLOTS];	/* slots in the order they were loaded */
+	uint64_t used_gen[RCACHE_SLOTS];	/* slot read from, so in `order` */
+	uint8_t order[RCACHE_SLOTS];	/* slots in the order first read from */
 	size_t norder;
 	uint8_t *data;			/* RCACHE_SLOTS pages */
 	bool enabled;			/* false: every read goes to r */
@@ -67,10 +67,11 @@ size_t rcache_plan(const struct rcache *c, const uint64_t *addr, size_t n, size_
 		   struct remote_iov *iov);
 void rcache_commit(struct rcache *c, const struct remote_iov *iov, size_t n, bool ok);
 
-/* The pages cached now, in the order they were first loaded, into `pages`
- * (room for RCACHE_SLOTS): what the next sample will most likely need
- * again, for one rcache_prefetch() that reads them in the same order (a
- * pointer before what it points to). */
+/* The pages read from since the last reset, in the order first read from,
+ * into `pages` (room for RCACHE_SLOTS): what the next sample will most
+ * likely need again, for one rcache_prefetch() that reads them in the same
+ * order (a pointer before what it points to). Pages loaded but not read
+ * from are left out, so a page the target stopped using drops out. */
 size_t rcache_pages(const struct rcache *c, uint64_t *pages);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test-rcache.c - the page cache returns what a direct read would, reads
- * each page once per sample, forgets everything on reset, and falls back
- * to exact reads where a whole page cannot be read.
+ * each page once per sample, forgets everything on reset, lists the pages
+ * a sample read from, and falls back to exact reads where a whole page
+ * cannot be read.
  */
 #include "compat.h"
 
@@ -79,6 +80,29 @@ static void test_prefetch(void)
 }
 
 /* Regions that are not whole pages: every read must still succeed. */
+static void test_pages_used(void)
+{
+	struct remote_region region = { BASE, mem, sizeof mem };
+	uint64_t addrs[] = { BASE + 10, BASE + 2 * RCACHE_PAGE, BASE + 5 * RCACHE_PAGE };
+	uint64_t pages[RCACHE_SLOTS];
+	struct remote r;
+	struct rcache c;
+	size_t n;
+
+	fill(4);
+	remote_open_image(&r, &region, 1);
+	rcache_init(&c, &r);
+	rcache_prefetch(&c, addrs, 3, 8);
+	ok(read_is(&c, BASE + 5 * RCACHE_PAGE + 8, 8) && read_is(&c, BASE + 3 * RCACHE_PAGE, 8) &&
+	   read_is(&c, BASE + 16, 8) && read_is(&c, BASE + 5 * RCACHE_PAGE, 8), "reads are right");
+	n = rcache_pages(&c, pages);
+	ok(n == 3 && pages[0] == BASE + 5 * RCACHE_PAGE && pages[1] == BASE + 3 * RCACHE_PAGE &&
+	   pages[2] == BASE, "the pages read from, in the order first read (%zu listed)", n);
+	rcache_reset(&c);
+	ok(rcache_pages(&c, pages) == 0, "a reset forgets them");
+	rcache_release(&c);
+}
+
 static void test_unaligned_regions(void)
 {
 	struct remote_region regions[] = {
@@ -107,6 +131,7 @@ int main(void)
 {
 	test_reads();
 	test_prefetch();
+	test_pages_used();
 	test_unaligned_regions();
 	return done_testing();
 }
