@@ -430,19 +430,19 @@ static int show_frame(struct pywalk *w, const struct rawframe *r, struct pysampl
 /* The frames of thread `t` to show, leaf first, cut at PYWALK_MAX_DEPTH. */
 static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
 {
-	const struct rawframe *r = s->raw + t->raw_first;
 	bool more = t->cut;
 	int rc;
 
 	t->first = (uint32_t)s->nframes;
-	for (uint32_t i = 0; i < t->nraw; i++) {
-		if (!r[i].code)
+	/* indexed, not a pointer: s->raw is NULL while no frame was read */
+	for (uint32_t i = t->raw_first; i < t->raw_first + t->nraw; i++) {
+		if (!s->raw[i].code)
 			continue;
 		if (s->nframes - t->first == PYWALK_MAX_DEPTH - 1) {
 			more = true;
 			break;
 		}
-		if ((rc = show_frame(w, &r[i], s)) < 0)
+		if ((rc = show_frame(w, &s->raw[i], s)) < 0)
 			return rc;
 	}
 	if (more)
@@ -678,7 +678,6 @@ static bool same_frame(const struct rawframe *a, const struct rawframe *b, bool 
 /* Read thread `t`'s chain again, from the same innermost frame, and compare. */
 static int verify_chain(struct pywalk *w, const struct pythread *t, const struct pysample *s)
 {
-	const struct rawframe *was = s->raw + t->raw_first;
 	size_t n = 0;
 	bool cut;
 	int rc;
@@ -688,7 +687,7 @@ static int verify_chain(struct pywalk *w, const struct pythread *t, const struct
 	if (n != t->nraw || cut != t->cut)
 		return pf_fail(PF_ETORN, "a stack changed while read");
 	for (size_t i = 0; i < n; i++)
-		if (!same_frame(&w->check[i], &was[i], i == 0))
+		if (!same_frame(&w->check[i], &s->raw[t->raw_first + i], i == 0))
 			return pf_fail(PF_ETORN, "a stack changed while read");
 	return 0;
 }
