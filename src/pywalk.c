@@ -72,11 +72,11 @@ void pywalk_release(struct pywalk *w)
 		linetable_release(&w->codes[i].lines);
 	free(w->codes);
 	w->codes = NULL;
-	free(w->addrs);
+	free(w->spans);
 	free(w->check);
 	free(w->iov);
 	free(w->words);
-	w->addrs = NULL;
+	w->spans = NULL;
 	w->check = NULL;
 	w->iov = NULL;
 	w->words = NULL;
@@ -451,17 +451,17 @@ static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
 	return 0;
 }
 
-/* Read the code objects of every frame, their pages in one batch first. */
+/* Read the code objects of every frame, those not cached in one batch first. */
 static int show_all(struct pywalk *w, struct pysample *s)
 {
 	size_t n = 0;
 	int rc;
 
-	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
+	XGROW(w->spans, w->spans_cap, s->nraw + 1);
 	for (size_t i = 0; i < s->nraw; i++)
 		if (s->raw[i].code)
-			w->addrs[n++] = s->raw[i].code;
-	rcache_prefetch(&w->cache, w->addrs, n, w->loc->off.co_size);
+			w->spans[n++] = (struct rcache_span){ s->raw[i].code, w->loc->off.co_size };
+	rcache_prefetch(&w->cache, w->spans, n);
 	for (size_t i = 0; i < s->nthreads; i++)
 		if ((rc = show_thread(w, &s->threads[i], s)) < 0)
 			return rc;
@@ -660,11 +660,11 @@ int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)
 	int rc;
 
 	rcache_reset(&w->cache);
-	rcache_prefetch(&w->cache, w->replay, w->nreplay, 1);
+	rcache_prefetch(&w->cache, w->replay, w->nreplay);
 	pysample_clear(s);
 	if ((rc = walk_interps(w, all_threads, s)) < 0 || (rc = show_all(w, s)) < 0)
 		return rc;
-	w->nreplay = rcache_pages(&w->cache, w->replay);
+	w->nreplay = rcache_used(&w->cache, w->replay);
 	return 0;
 }
 
@@ -722,7 +722,7 @@ static bool tops_unchanged(const struct pysample *s, const uint64_t *words)
 
 /*
  * One batched read, in this order: the words that lead to each thread's
- * innermost frame, the pages of every frame captured, the same words again.
+ * innermost frame, every frame captured, the same words again.
  */
 static int read_again(struct pywalk *w, const struct pysample *s)
 {
@@ -731,12 +731,12 @@ static int read_again(struct pywalk *w, const struct pysample *s)
 
 	XGROW(w->iov, w->iov_cap, 2 * ntop + RCACHE_SLOTS);
 	XGROW(w->words, w->words_cap, 2 * ntop + 1);
-	XGROW(w->addrs, w->addrs_cap, s->nraw + 1);
+	XGROW(w->spans, w->spans_cap, s->nraw + 1);
 	for (size_t i = 0; i < s->nraw; i++)
-		w->addrs[i] = s->raw[i].addr;
+		w->spans[i] = (struct rcache_span){ s->raw[i].addr, w->loc->off.fr_size };
 	rcache_reset(&w->cache);
 	n = plan_tops(s, w->iov, w->words);
-	np = rcache_plan(&w->cache, w->addrs, s->nraw, w->loc->off.fr_size, w->iov + n);
+	np = rcache_plan(&w->cache, w->spans, s->nraw, w->iov + n);
 	plan_tops(s, w->iov + n + np, w->words + n);
 	rc = remote_readv(w->r, w->iov, 2 * n + np);
 	rcache_commit(&w->cache, w->iov + n, np, rc == 0);

@@ -75,13 +75,13 @@ struct pywalk {
 	struct code_entry *codes;	/* cache keyed by code-object address */
 	size_t codes_mask;
 	struct strbuf scratch;
-	uint64_t *addrs;		/* scratch for batched reads */
-	size_t addrs_cap;
+	struct rcache_span *spans;	/* scratch for batched reads */
+	size_t spans_cap;
 	struct remote_iov *iov;		/* scratch for pywalk_verify() */
 	size_t iov_cap;
 	uint64_t *words;
 	size_t words_cap;
-	uint64_t replay[RCACHE_SLOTS];	/* pages the last capture read */
+	struct rcache_span replay[RCACHE_SLOTS];	/* what the last capture read */
 	size_t nreplay;
 	struct rawframe *check;		/* scratch for pywalk_verify() */
 	size_t check_cap;

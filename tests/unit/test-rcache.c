@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test-rcache.c - the page cache returns what a direct read would, reads
- * each page once per sample, forgets everything on reset, lists the pages
- * a sample read from, and falls back to exact reads where a whole page
- * cannot be read.
+ * each page once per sample, reads prefetched spans alone, forgets
+ * everything on reset, lists the spans a sample read from, and falls back
+ * to exact reads where a whole page cannot be read.
  */
 #include "compat.h"
 
@@ -61,8 +61,8 @@ static void test_reads(void)
 static void test_prefetch(void)
 {
 	struct remote_region region = { BASE, mem, sizeof mem };
-	uint64_t addrs[] = { BASE + 10, BASE + 2 * RCACHE_PAGE + 5, BASE + 7 * RCACHE_PAGE - 2,
-			     BASE + 20 };
+	struct rcache_span sp[] = { { BASE + 10, 16 }, { BASE + 2 * RCACHE_PAGE + 5, 16 },
+				    { BASE + 7 * RCACHE_PAGE - 2, 16 }, { BASE + 20, 16 } };
 	struct remote r;
 	struct rcache c;
 	uint64_t before;
@@ -70,21 +70,29 @@ static void test_prefetch(void)
 	fill(3);
 	remote_open_image(&r, &region, 1);
 	rcache_init(&c, &r);
-	rcache_prefetch(&c, addrs, 4, 16);
-	ok(r.reads == 1, "one batched read for every page of a prefetch");
+	rcache_prefetch(&c, sp, 4);
+	ok(r.reads == 1, "one batched read for every span of a prefetch");
 	before = r.reads;
-	ok(read_is(&c, addrs[0], 16) && read_is(&c, addrs[1], 16) && read_is(&c, addrs[2], 16) &&
-	   read_is(&c, BASE + 6 * RCACHE_PAGE + 4000, 96) && r.reads == before,
-	   "the prefetched pages (and the next page of a range across an edge) are cached");
+	ok(read_is(&c, sp[0].addr, 16) && read_is(&c, sp[1].addr, 16) && read_is(&c, sp[2].addr, 16) &&
+	   read_is(&c, sp[3].addr, 16) && read_is(&c, BASE + 7 * RCACHE_PAGE, 14) &&
+	   r.reads == before,
+	   "the prefetched spans (two on a page, one across an edge) are cached");
+	fill(5);
+	ok(read_is(&c, BASE + 2 * RCACHE_PAGE + 4000, 96) && r.reads == before + 1,
+	   "a read outside a span loads the rest of its page, as it is now");
+	ok(!read_is(&c, sp[1].addr, 16) && read_is(&c, BASE + 2 * RCACHE_PAGE, 5) &&
+	   read_is(&c, sp[1].addr + 16, 64) && r.reads == before + 1,
+	   "the span keeps what was first read, the rest of the page is cached");
 	rcache_release(&c);
 }
 
-/* Regions that are not whole pages: every read must still succeed. */
-static void test_pages_used(void)
+/* rcache_used: the span read of each page, in the order first read. */
+static void test_used(void)
 {
 	struct remote_region region = { BASE, mem, sizeof mem };
-	uint64_t addrs[] = { BASE + 10, BASE + 2 * RCACHE_PAGE, BASE + 5 * RCACHE_PAGE };
-	uint64_t pages[RCACHE_SLOTS];
+	struct rcache_span sp[] = { { BASE + 10, 8 }, { BASE + 2 * RCACHE_PAGE, 8 },
+				    { BASE + 5 * RCACHE_PAGE, 8 } };
+	struct rcache_span used[RCACHE_SLOTS];
 	struct remote r;
 	struct rcache c;
 	size_t n;
@@ -92,24 +100,31 @@ static void test_pages_used(void)
 	fill(4);
 	remote_open_image(&r, &region, 1);
 	rcache_init(&c, &r);
-	rcache_prefetch(&c, addrs, 3, 8);
-	ok(read_is(&c, BASE + 5 * RCACHE_PAGE + 8, 8) && read_is(&c, BASE + 3 * RCACHE_PAGE, 8) &&
+	rcache_prefetch(&c, sp, 3);
+	ok(read_is(&c, BASE + 5 * RCACHE_PAGE + 8, 8) && read_is(&c, BASE + 3 * RCACHE_PAGE + 40, 8) &&
 	   read_is(&c, BASE + 16, 8) && read_is(&c, BASE + 5 * RCACHE_PAGE, 8), "reads are right");
-	n = rcache_pages(&c, pages);
-	ok(n == 3 && pages[0] == BASE + 5 * RCACHE_PAGE && pages[1] == BASE + 3 * RCACHE_PAGE &&
-	   pages[2] == BASE, "the pages read from, in the order first read (%zu listed)", n);
+	n = rcache_used(&c, used);
+	ok(n == 3 && used[0].addr == BASE + 5 * RCACHE_PAGE && used[0].len == 16 &&
+	   used[1].addr == BASE + 3 * RCACHE_PAGE + 40 && used[1].len == 8 &&
+	   used[2].addr == BASE + 16 && used[2].len == 8,
+	   "the span read of each page read from, in the order first read (%zu listed)", n);
 	rcache_reset(&c);
-	ok(rcache_pages(&c, pages) == 0, "a reset forgets them");
+	ok(rcache_used(&c, used) == 0, "a reset forgets them");
+	n = r.reads;
+	rcache_prefetch(&c, sp, 3);
+	ok(r.reads == n + 1 && read_is(&c, BASE + 10, 8) && r.reads == n + 1,
+	   "after a reset, spans are read again in one batch");
 	rcache_release(&c);
 }
 
+/* Regions that are not whole pages: every read must still succeed. */
 static void test_unaligned_regions(void)
 {
 	struct remote_region regions[] = {
 		{ BASE + 100, mem + 100, 300 },
 		{ BASE + 2 * RCACHE_PAGE + 50, mem + 2 * RCACHE_PAGE + 50, 20 },
 	};
-	uint64_t addrs[] = { BASE + 150, BASE + 2 * RCACHE_PAGE + 60 };
+	struct rcache_span sp[] = { { BASE + 150, 8 }, { BASE + 2 * RCACHE_PAGE + 60, 8 } };
 	struct remote r;
 	struct rcache c;
 	uint8_t b[8];
@@ -117,7 +132,7 @@ static void test_unaligned_regions(void)
 	fill(4);
 	remote_open_image(&r, regions, 2);
 	rcache_init(&c, &r);
-	rcache_prefetch(&c, addrs, 2, 8);
+	rcache_prefetch(&c, sp, 2);
 	ok(read_is(&c, BASE + 150, 8) && read_is(&c, BASE + 100, 300) &&
 	   read_is(&c, BASE + 2 * RCACHE_PAGE + 60, 10),
 	   "partial pages: reads fall back to exact ranges");
@@ -131,7 +146,7 @@ int main(void)
 {
 	test_reads();
 	test_prefetch();
-	test_pages_used();
+	test_used();
 	test_unaligned_regions();
 	return done_testing();
 }
