@@ -465,8 +465,10 @@ static void sample_loop(struct run *run)
 		if (take_sample(run, o->threads) < 0 || o->seconds == 0)
 			break;
 		next = next_deadline(run, &k);
-		if (!forever && next >= end)
+		if (!forever && next >= end) {
+			wait_until(run, end);	/* -s is how long the run lasts */
 			break;
+		}
 		if (wait_until(run, next) != WAIT_DEADLINE)
 			break;
 		progress(run, false);
