@@ -220,7 +220,9 @@ def spawn_sampling(pyflame, target, *args):
         pyflame.finish(proc, 5.0)
     reader = StatReader(target.pid)
     try:
-        seen = reader.wait_stopped(5.0)
+        # A stop lasts microseconds: on a loaded machine this poller may
+        # share a CPU with pyflame and miss stops for a while.
+        seen = reader.wait_stopped(20.0)
     finally:
         reader.close()
     if not seen:
