@@ -14,7 +14,9 @@ target is stopped while it is read) and "nonblocking" (--nonblocking).
     The CPU time of pyflame (ru_utime + ru_stime from wait4; start-up and
     output included) is divided by samples= of its --stats line and, with
     --threads, also by the number of stacks in its output. Median over the
-    repetitions; the geometric mean is taken over the six configurations.
+    repetitions. The geometric mean over the six configurations is of the
+    CPU per stack (per sample with one thread), which compares across
+    profilers: each writes one stack per thread and sample.
  2. Peak rate: samples= / wall seconds of a run at -r 0.000001 (the smallest
     interval pyflame accepts), one thread at depth 10. The wall time includes
     start-up, so the figure errs low.
@@ -43,7 +45,11 @@ last match in its standard error, else its standard output; for austin 3 in
 pipe mode (-P, samples written to standard output) that is
 'errors: (?P<failed>\d+)/(?P<samples>\d+)'. Without it the sample count is
 unknown: its CPU is divided by the number of samples requested (seconds /
-interval), and the peak rate and failed fraction are not measured.
+interval), and the peak rate and failed fraction are not measured. The
+count must be of stacks written, one per thread and sample (austin's is).
+
+--report FILE prints the report of a run saved with --json, measuring
+nothing.
 
 Goals are the project's performance goals (docs/performance.md). Those
 relative to austin use the --compare profiler's figures when they were
@@ -829,19 +835,34 @@ def measured(by_col, key):
     return cell.get(key)
 
 
-def cpu_goal(ctx, label, by_col):
-    """The goal of the depth rows: half of austin's CPU per sample."""
-    if "nonblocking" not in ctx.columns or label not in AUSTIN_CPU_US:
+def per_stack(col, cell, threads):
+    """CPU per stack written: what compares across profilers, as each
+    writes one stack per thread and sample (the compared profiler's count
+    must be of stacks too: austin's is)."""
+    if cell is None or "error" in cell:
+        return None
+    if col == COMPARE:
+        return cell["cpu_us_per_sample"] if cell.get("counted") else None
+    return cell["cpu_us_per_stack" if threads else "cpu_us_per_sample"]
+
+
+def cpu_goal(ctx, label, threads, by_col):
+    """A row's part of the goal: half of austin's CPU per stack, in the
+    geometric mean. Against a compared profiler, the row's ratio; else,
+    for the depth rows, against austin's reference figures."""
+    if "nonblocking" not in ctx.columns:
         return ""
-    compared = measured(by_col, "cpu_us_per_sample")
-    if compared is not None:
-        limit = 0.5 * compared
-        source = "0.5 x compared, measured"
-    else:
-        limit = 0.5 * AUSTIN_CPU_US[label]
-        source = "0.5 x austin's %g us, reference" % AUSTIN_CPU_US[label]
-    return "nonblocking <= %.1f us (%s): %s" % (limit, source, verdict(
-        by_col, "cpu_us_per_sample", lambda v: v <= limit, ["nonblocking"]))
+    ours = per_stack("nonblocking", by_col.get("nonblocking"), threads)
+    theirs = per_stack(COMPARE, by_col.get(COMPARE), threads)
+    if ours is None:
+        return ""
+    if theirs is not None:
+        return "nonblocking/compared %.2f" % (ours / theirs)
+    if label not in AUSTIN_CPU_US:
+        return ""
+    limit = 0.5 * AUSTIN_CPU_US[label]
+    return "nonblocking <= %.1f us (0.5 x austin's %g us, reference): %s" % (
+        limit, AUSTIN_CPU_US[label], "met" if ours <= limit else "not met")
 
 
 def cpu_texts(by_col, threads):
@@ -858,15 +879,24 @@ def cpu_texts(by_col, threads):
     return texts
 
 
-def geomean_texts(cpu):
-    texts = {}
+def geomeans(cpu):
+    """{column: geometric mean of CPU per stack over the configurations}."""
+    means = {}
     for col in set(c for by_col in cpu.values() for c in by_col):
-        values = [by_col.get(col, {}).get("cpu_us_per_sample")
-                  for by_col in cpu.values()]
+        values = [per_stack(col, cpu[label].get(col), threads)
+                  for label, _, _, threads in CPU_CONFIGS]
         if all(values):
-            texts[col] = "%.1f us" % math.exp(
-                sum(math.log(v) for v in values) / len(values))
-    return texts
+            means[col] = math.exp(sum(math.log(v) for v in values)
+                                  / len(values))
+    return means
+
+
+def geomean_goal(means):
+    if "nonblocking" not in means or COMPARE not in means:
+        return ""
+    ratio = means["nonblocking"] / means[COMPARE]
+    return "nonblocking/compared %.2f, <= 0.5: %s" % (
+        ratio, "met" if ratio <= 0.5 else "not met")
 
 
 def report_cpu(ctx, cpu):
@@ -878,8 +908,11 @@ def report_cpu(ctx, cpu):
                          % THREAD_DEPTH)
         by_col = cpu[label]
         lines.append(row(ctx, label, cpu_texts(by_col, threads),
-                         cpu_goal(ctx, label, by_col)))
-    lines.append(row(ctx, "geometric mean (6 configs)", geomean_texts(cpu)))
+                         cpu_goal(ctx, label, threads, by_col)))
+    means = geomeans(cpu)
+    lines.append(row(ctx, "geometric mean, per stack",
+                     {c: "%.1f us" % v for c, v in means.items()},
+                     geomean_goal(means)))
     return lines
 
 
@@ -1038,6 +1071,9 @@ def parse_args(argv):
     p.add_argument("--compare-samples", metavar="REGEX",
                    help="reads the compared profiler's sample count: group "
                         "'samples', optional group 'failed'")
+    p.add_argument("--report", metavar="FILE",
+                   help="print the report of a run saved with --json, and "
+                        "measure nothing")
     p.add_argument("--json", metavar="FILE",
                    help="also write the figures here")
     args = p.parse_args(argv)
@@ -1097,10 +1133,55 @@ def run(args):
     return 1 if any(e["errors"] for e in entries) else 0
 
 
+def saved_figures(figures):
+    """Figures as saved in JSON, whose keys are strings: slowdown rates
+    back to numbers."""
+    if figures and "slowdown" in figures:
+        figures["slowdown"] = {int(hz): v
+                               for hz, v in figures["slowdown"].items()}
+    return figures
+
+
+def report_saved(path):
+    """Print the report of a run saved with --json."""
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BenchError("cannot read %s: %s" % (path, e))
+    mach, modes = saved["machine"], saved["modes"]
+    compare = [COMPARE] if saved["compare"] else []
+    ctx = argparse.Namespace(
+        modes=modes, columns=modes + compare, plan=saved["plan"],
+        counted_columns=modes + (compare if saved.get("compare_samples")
+                                 else []))
+    sys.stdout.write(
+        "pyflame benchmark, saved run (%s)\nmachine: %s; %d CPUs; kernel %s; "
+        "load average %s at start, %s at end\npyflame: %s\n"
+        % ("quick" if saved["plan"] == QUICK else "full", mach["cpu"],
+           mach["nproc"], mach["kernel"], mach["loadavg_start"],
+           mach.get("loadavg_end", "?"), saved["pyflame"]))
+    if saved["compare"]:
+        sys.stdout.write("compare: `%s`, samples counted by /%s/\n"
+                         % (saved["compare"], saved.get("compare_samples")))
+    for entry in saved["interpreters"]:
+        ctx.python, ctx.errors = entry["python"], entry["errors"]
+        sys.stdout.write("\n" + report_interpreter(
+            ctx, entry.get("version", "?"),
+            saved_figures(entry.get("figures"))))
+    return 0
+
+
 def main(argv):
     if sys.version_info < (3, 9):
         sys.exit("bench.py needs Python 3.9 or later (os.pidfd_open)")
     args = parse_args(argv)
+    if args.report:
+        try:
+            return report_saved(args.report)
+        except BenchError as e:
+            print("bench: %s" % e, file=sys.stderr)
+            return 1
     atexit.register(kill_all)
     signal.signal(signal.SIGTERM, on_sigterm)
     # Even if started with SIGINT ignored: profilers must not inherit that,
