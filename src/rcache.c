@@ -190,7 +190,7 @@ static void batch_add(const struct rcache *c, struct remote_iov *iov, size_t *n,
 
 	if (find(c, page) != NO_SLOT)
 		return;
-	for (size_t i = 0; i < *n; i++) {
+	for (size_t i = *n; i-- > 0;) {	/* newest first: spans come in runs */
 		uint64_t at = iov[i].addr;
 
 		if ((at & ~PAGE_MASK) != page)
