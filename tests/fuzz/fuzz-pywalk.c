@@ -3,7 +3,9 @@
  * fuzz-pywalk.c - the frame walker over a fake target made of the input.
  * Byte 0 picks the offset table (bit 7: qualified names); the rest is memory
  * at FAKE_BASE, where the runtime (or interp_head) lies (fake-target.h).
- * Every sample must succeed or fail cleanly, never crash or hang.
+ * Every sample must succeed or fail cleanly, never crash or hang. The reads
+ * that decide which thread to hold are fuzzed too, and so is the check of
+ * --nonblocking: memory that does not change must pass it.
  */
 #include "compat.h"
 
@@ -24,6 +26,30 @@ static void sample(struct pywalk *w, bool all_threads, struct pysample *s)
 		if (s->threads[i].depth > PYWALK_MAX_DEPTH ||
 		    s->threads[i].first + (size_t)s->threads[i].depth > s->nframes)
 			PF_BUG("pywalk_sample: thread frames out of range");
+}
+
+/* The GIL holder, read as a running target is: its TID is a real one. */
+static void gil_owner(struct pywalk *w)
+{
+	uint64_t ts;
+	pid_t tid;
+	int owner = pywalk_gil_owner(w, &ts, &tid);
+
+	if (owner < -1 || owner > 1 || (owner == 1 && (tid <= 0 || !ts)))
+		PF_BUG("pywalk_gil_owner: result out of range");
+	if (owner == 1 && !pywalk_gil_still_owned(w, ts))
+		PF_BUG("pywalk_gil_still_owned: unchanged memory, another holder");
+}
+
+/* A capture of memory that stays as it is must verify. */
+static void capture_and_verify(struct pywalk *w, struct pysample *s)
+{
+	int rc = pywalk_capture(w, true, s);
+
+	if (rc != 0 && rc != -PF_ETORN && rc != -PF_EGONE)
+		PF_BUG("pywalk_capture: unexpected code");
+	if (rc == 0 && pywalk_verify(w, s) != 0)
+		PF_BUG("pywalk_verify: unchanged memory found changed");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sample(&w, false, &s);
 	sample(&w, true, &s);
 	sample(&w, true, &s);	/* again, through the code cache */
+	gil_owner(&w);
+	capture_and_verify(&w, &s);
 	pysample_release(&s);
 	pywalk_release(&w);
 	stacks_release(&st);
