@@ -547,6 +547,14 @@ def test_detach_keeps_job_control_stop(py, targets, pyflame, counters):
         stop_and_check(target, counters, signal.SIGSTOP, proc.pid)
         processes.send(proc, signal.SIGINT)
         good_profile(pyflame.finish(proc, 10.0))
+        # A thread detached from a stop goes back to its group-stop through
+        # the kernel, R until it gets a CPU: let that settle first.
+        assert processes.wait_for(lambda: all(
+            s == "T" and who == 0
+            for s, who in thread_states(target.pid).values()),
+            SETTLE, interval=0.001), \
+            "after detaching, the target did not settle in its stop: %r" % \
+            thread_states(target.pid)
         watch_stopped(target, counters, 0.3, 0)
         assert all(s == "T" for s, _ in
                    thread_states(target.pid).values()), \
