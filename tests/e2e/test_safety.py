@@ -603,6 +603,9 @@ def test_target_ends_mid_run(py, mode, targets, pyflame, counters):
     for i in range(5):
         target = start_heartbeat(targets, py, counters, *args)
         proc = spawn_sampling(pyflame, target, "-s", "30")
+        # A target that dies in pyflame's first sample leaves no sample:
+        # let some be taken (about 200 at this rate) before the moment.
+        time.sleep(0.1)
         end_target(target, counters, how, rng)
         try:
             target.proc.wait(10.0)
