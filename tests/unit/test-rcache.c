@@ -25,6 +25,15 @@ static void fill(uint8_t seed)
 		mem[i] = (uint8_t)(i * 31 + seed);
 }
 
+/* A cache over `n` regions of mem, filled from `seed`. */
+static void open_cache(struct remote *r, struct rcache *c, const struct remote_region *regions,
+		       size_t n, uint8_t seed)
+{
+	fill(seed);
+	remote_open_image(r, regions, n);
+	rcache_init(c, r);
+}
+
 static bool read_is(struct rcache *c, uint64_t addr, size_t len)
 {
 	uint8_t buf[2 * RCACHE_PAGE];
@@ -39,9 +48,7 @@ static void test_reads(void)
 	struct rcache c;
 	uint64_t before;
 
-	fill(1);
-	remote_open_image(&r, &region, 1);
-	rcache_init(&c, &r);
+	open_cache(&r, &c, &region, 1, 1);
 	ok(read_is(&c, BASE + 100, 8) && r.reads == 1, "a small read loads its page");
 	before = r.reads;
 	ok(read_is(&c, BASE + 200, 64) && read_is(&c, BASE + 4000, 96) && r.reads == before,
@@ -67,9 +74,7 @@ static void test_prefetch(void)
 	struct rcache c;
 	uint64_t before;
 
-	fill(3);
-	remote_open_image(&r, &region, 1);
-	rcache_init(&c, &r);
+	open_cache(&r, &c, &region, 1, 3);
 	rcache_prefetch(&c, sp, 4);
 	ok(r.reads == 1, "one batched read for every span of a prefetch");
 	before = r.reads;
@@ -97,9 +102,7 @@ static void test_used(void)
 	struct rcache c;
 	size_t n;
 
-	fill(4);
-	remote_open_image(&r, &region, 1);
-	rcache_init(&c, &r);
+	open_cache(&r, &c, &region, 1, 4);
 	rcache_prefetch(&c, sp, 3);
 	ok(read_is(&c, BASE + 5 * RCACHE_PAGE + 8, 8) && read_is(&c, BASE + 3 * RCACHE_PAGE + 40, 8) &&
 	   read_is(&c, BASE + 16, 8) && read_is(&c, BASE + 5 * RCACHE_PAGE, 8), "reads are right");
@@ -129,9 +132,7 @@ static void test_unaligned_regions(void)
 	struct rcache c;
 	uint8_t b[8];
 
-	fill(4);
-	remote_open_image(&r, regions, 2);
-	rcache_init(&c, &r);
+	open_cache(&r, &c, regions, 2, 4);
 	rcache_prefetch(&c, sp, 2);
 	ok(read_is(&c, BASE + 150, 8) && read_is(&c, BASE + 100, 300) &&
 	   read_is(&c, BASE + 2 * RCACHE_PAGE + 60, 10),
