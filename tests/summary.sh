@@ -27,7 +27,8 @@ add_trs() {
 	fail=$((fail + $(count FAIL "$@") + $(count ERROR "$@") + $(count XPASS "$@")))
 }
 
-# Add the pytest results of junit xml $1.
+# Add the pytest results of junit xml $1; name each test that failed, with
+# the first line of its message, on stderr.
 add_junit() {
 	et=0 ef=0 es=0
 	eval "$(python3 - "$1" <<'PY'
@@ -38,6 +39,11 @@ t = f = s = 0
 for su in suites:
     t += int(su.get("tests", 0)); s += int(su.get("skipped", 0))
     f += int(su.get("failures", 0)) + int(su.get("errors", 0))
+    for case in su.iter("testcase"):
+        for bad in case.findall("failure") + case.findall("error"):
+            why = (bad.get("message") or "").strip().split("\n")[0]
+            sys.stderr.write("FAILED %s: %s::%s: %s\n" % (
+                sys.argv[1], case.get("classname"), case.get("name"), why))
 print("et=%d ef=%d es=%d" % (t, f, s))
 PY
 )"

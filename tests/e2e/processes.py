@@ -84,6 +84,12 @@ def wait_for(predicate, timeout, interval=0.01):
         time.sleep(interval)
 
 
+# x86_64 numbers of the calls time.sleep waits in: pselect6 (2.7 to 3.10
+# here), clock_nanosleep (3.11 on), and select and nanosleep, which other
+# builds may use.
+SLEEP_SYSCALLS = ("270", "230", "23", "35")
+
+
 class Target(object):
     """A process to profile. Its stdout is a pipe the test reads lines from;
     its stderr goes to a file that failure messages quote."""
@@ -146,6 +152,20 @@ class Target(object):
 
     def alive(self):
         return self.proc.poll() is None
+
+    def wait_asleep(self, timeout=READY_TIMEOUT):
+        """Wait until the main thread sleeps in a timed wait (time.sleep):
+        after "ready" it still runs Python for a moment, longer on a busy
+        machine, and holds the GIL meanwhile."""
+        def asleep():
+            try:
+                with open("/proc/%d/syscall" % self.pid) as f:
+                    number = f.read().split()[0]
+            except (OSError, IndexError):
+                return None
+            return number in SLEEP_SYSCALLS or None
+        assert wait_for(asleep, timeout), \
+            "%s never went to sleep\n%s" % (self.label, self.describe())
 
     def tracer(self):
         value = proc_status_field(self.pid, "TracerPid")

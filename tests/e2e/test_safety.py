@@ -274,9 +274,12 @@ def kill_once(pyflame, target, rng, reader):
         if not wait_attached(target.pid, 5.0):
             pytest.fail("pyflame never attached%s" % pyflame.finish(proc, 5))
         time.sleep(rng.uniform(0.0, 0.02))
-        if kind == "mid-sample":
-            reader.wait_stopped(0.1)
-    in_sample = reader.state() == "t"
+    # A stop lasts microseconds: kill as soon as one is seen, not after
+    # another look that would find it over.
+    if kind == "mid-sample":
+        in_sample = reader.wait_stopped(1.0)
+    else:
+        in_sample = reader.state() == "t"
     proc.kill()
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL, \

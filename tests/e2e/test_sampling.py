@@ -76,6 +76,7 @@ def test_threads_option_samples_every_thread(interp, targets, pyflame):
 
 def test_without_threads_only_the_gil_holder(interp, targets, pyflame):
     target = targets.start(interp, "threads.py")
+    target.wait_asleep()
     seen = {"spin_alpha": 0, "spin_beta": 0}
     # Two spinning threads pass the GIL back and forth, but one may keep it
     # for long stretches (2.7's GIL favours the thread that let it go, and
