@@ -6,7 +6,8 @@
 #   offset checker (automake's .trs files) plus every pytest test (its junit
 #   xml; a directory without one counts as one failure);
 # - a .trs file counts its own results (a CI step outside `make check`).
-# Notes come before the summary, which is always the last line.
+# Notes (among them the name of each end-to-end test that failed, on
+# stderr) come before the summary, which is always the last line.
 # Exits 1 if anything failed or no test ran at all.
 pass=0
 fail=0

@@ -67,6 +67,16 @@ def proc_state(pid):
     return data.rsplit(b")", 1)[1].split()[0].decode()
 
 
+def proc_syscall(pid):
+    """The number of the system call the main thread of pid is in, as
+    /proc/PID/syscall gives it ("running" if none), or None if it is gone."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def task_count(pid):
     try:
         return len(os.listdir("/proc/%d/task" % pid))
@@ -158,12 +168,7 @@ class Target(object):
         after "ready" it still runs Python for a moment, longer on a busy
         machine, and holds the GIL meanwhile."""
         def asleep():
-            try:
-                with open("/proc/%d/syscall" % self.pid) as f:
-                    number = f.read().split()[0]
-            except (OSError, IndexError):
-                return None
-            return number in SLEEP_SYSCALLS or None
+            return proc_syscall(self.pid) in SLEEP_SYSCALLS
         assert wait_for(asleep, timeout), \
             "%s never went to sleep\n%s" % (self.label, self.describe())
 
