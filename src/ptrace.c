@@ -793,7 +793,10 @@ static int exec_failed(struct tracee *t, const char *cmd, int errfd)
 		return child_died(t->exit_status);
 	code = e == ENOENT || e == ENOTDIR ? PF_ENOENT :
 	       e == EACCES || e == EPERM ? PF_EPERM : PF_ESYS;
-	return pf_fail(code, "execvp() failed for: %s, err = %s", cmd, strerror(e));
+	/* the original's two lines: the child's, then the parent's */
+	return pf_fail(code, "execvp() failed for: %s, err = %s\n"
+		       "Child process exited with status: %d", cmd, strerror(e),
+		       WIFEXITED(t->exit_status) ? WEXITSTATUS(t->exit_status) : 1);
 }
 
 /*

@@ -72,9 +72,10 @@ int tracee_attach(struct tracee *t, pid_t pid);
  * SIGHUP unblocked (pyflame blocks them for itself) and SIGPIPE back to its
  * default; other signal masks and dispositions are inherited as from a shell.
  * -PF_EINVAL without argv[0]. -PF_ENOENT / -PF_EPERM /
- * -PF_ESYS with the detail "execvp() failed for: CMD, err = <strerror>" when
- * exec failed, or "Child process exited with status: N" when the child died
- * before exec (the child has then exited, and been reaped).
+ * -PF_ESYS with the detail "execvp() failed for: CMD, err = <strerror>" and,
+ * on a second line, "Child process exited with status: 1" when exec failed,
+ * or only the second line when the child died before exec (the child has
+ * then exited, and been reaped).
  */
 int tracee_spawn(struct tracee *t, char *const argv[]);
 

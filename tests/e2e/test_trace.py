@@ -105,10 +105,12 @@ def test_trace_child_that_exits_at_once(interp, pyflame, out):
 
 
 def test_trace_missing_command(pyflame, out):
+    # As the original: the child's line, then the parent's.
     run = pyflame.run("-o", out, "-t", "/no/such/file", timeout=20.0)
     assert run.returncode == 1, str(run)
-    assert "execvp() failed for: /no/such/file, err = No such file or " \
-        "directory" in run.err, str(run)
+    assert run.err.splitlines() == [
+        "execvp() failed for: /no/such/file, err = No such file or directory",
+        "Child process exited with status: 1"], str(run)
 
 
 def test_trace_not_python(pyflame, out):

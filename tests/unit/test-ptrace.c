@@ -766,11 +766,13 @@ static void test_spawn(void)
 	tracee_init(&t);
 	rc = tracee_spawn(&t, (char *const *)missing);
 	ok(rc == -PF_ENOENT && !t.attached && !strcmp(pf_last_error(),
-	   "execvp() failed for: /no/such/cmd, err = No such file or directory"),
+	   "execvp() failed for: /no/such/cmd, err = No such file or directory\n"
+	   "Child process exited with status: 1"),
 	   "spawn: a missing command (%d: %s)", rc, pf_last_error());
 	rc = tracee_spawn(&t, (char *const *)noexec);
 	ok(rc == -PF_EPERM && !strcmp(pf_last_error(),
-	   "execvp() failed for: /etc/passwd, err = Permission denied"),
+	   "execvp() failed for: /etc/passwd, err = Permission denied\n"
+	   "Child process exited with status: 1"),
 	   "spawn: a file that is not executable (%d: %s)", rc, pf_last_error());
 	tracee_release(&t);
 	ok(spawn_wait(truecmd, &status, false) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
