@@ -208,6 +208,9 @@ static int find_globals(struct candidate *c, struct pyloc *out)
 	out->str_type = symbol_addr(c, py2 ? "PyString_Type" : "PyUnicode_Type");
 	if (!out->code_type || !out->str_type)
 		return pf_fail(PF_ENOENT, "'%s' lacks PyCode_Type or its str type", c->path);
+	if (out->off.frame_model == FRAME_OBJECT &&
+	    !(out->frame_type = symbol_addr(c, "PyFrame_Type")))
+		return pf_fail(PF_ENOENT, "'%s' lacks PyFrame_Type", c->path);
 	if (out->off.rt_interp_head != PYOFF_NONE) {
 		if (!out->runtime)
 			return pf_fail(PF_ENOENT, "'%s' has no _PyRuntime", c->path);

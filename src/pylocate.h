@@ -29,6 +29,7 @@ struct pyloc {
 	uint64_t tstate_current;	/* &_PyThreadState_Current (2.7, 3.6), else 0 */
 	uint64_t code_type;	/* &PyCode_Type, to validate code objects */
 	uint64_t str_type;	/* &PyUnicode_Type (&PyString_Type on 2.7) */
+	uint64_t frame_type;	/* &PyFrame_Type (<= 3.10), to validate frames */
 	struct pyoffsets off;	/* the layout in force */
 };
 

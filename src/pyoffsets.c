@@ -11,6 +11,7 @@
 #include "err.h"
 #include "linetable.h"
 #include "pyoffsets.h"
+#include "pyops.h"
 #include "pyversion.h"
 
 /*
@@ -53,13 +54,18 @@ static const struct row rows[] = {
 	{ F(ts_thread_id),        { 144, 152, 176, 176, 176, 176, 152, 136, 152, 152, 176 } },
 	{ F(ts_native_thread_id), { N, N, N, N, N, N, 160, 144, 160, 160, 184 } },
 	{ F(ts_datastack_chunk),  { N, N, N, N, N, N, 296, 232, 232, 232, 256 } },
+	{ F(ts_datastack_top),    { N, N, N, N, N, N, 304, 240, 240, 240, 264 } },
 	/* PyFrameObject (<= 3.10) / _PyInterpreterFrame (3.11+, pycore_frame.h) */
 	{ F(fr_back),             { 24, 24, 24, 24, 24, 24, 48, 8, 8, 8, 8 } },
 	{ F(fr_code),             { 32, 32, 32, 32, 32, 32, 32, 0, 0, 0, 0 } },
 	{ F(fr_lasti),            { 120, 120, 104, 104, 104, 96, N, N, N, N, N } },
+	{ F(fr_valuestop),        { 72, 72, 72, 72, 72, N, N, N, N, N, N } },
+	{ F(fr_state),            { N, N, N, N, N, 108, N, N, N, N, N } },
 	{ F(fr_instr),            { N, N, N, N, N, N, 56, 56, 56, 56, 56 } },
 	{ F(fr_owner),            { N, N, N, N, N, N, 69, 70, 70, 74, 74 } },
-	{ F(fr_size),             { 128, 128, 112, 112, 112, 104, 72, 72, 72, 80, 80 } },
+	{ F(fr_stacktop),         { N, N, N, N, N, N, 64, 64, 64, 64, 64 } },
+	{ F(fr_is_entry),         { N, N, N, N, N, N, 68, N, N, N, N } },
+	{ F(fr_size),             { 128, 128, 112, 112, 112, 112, 72, 72, 72, 80, 80 } },
 	/* PyCodeObject (code.h / cpython/code.h) */
 	{ F(co_filename),         { 80, 96, 96, 104, 104, 104, 112, 112, 112, 112, 112 } },
 	{ F(co_name),             { 88, 104, 104, 112, 112, 112, 120, 120, 120, 120, 120 } },
@@ -68,8 +74,11 @@ static const struct row rows[] = {
 	{ F(co_linetable),        { 104, 112, 112, 120, 120, 120, 136, 136, 136, 136, 136 } },
 	{ F(co_firsttraceable),   { N, N, N, N, N, N, 168, 176, 184, 192, 192 } },
 	{ F(co_code_adaptive),    { N, N, N, N, N, N, 184, 192, 200, 208, 208 } },
+	{ F(co_code),             { 32, 40, 40, 48, 48, 48, N, N, N, N, N } },
+	{ F(co_units),            { N, N, N, N, N, N, 16, 16, 16, 16, 16 } },
 	{ F(co_size),             { 128, 144, 144, 176, 176, 176, 192, 200, 208, 216, 216 } },
 	/* objects: PyObject, bytes (2.7 str), PEP 393 str (unicodeobject.h) */
+	{ F(ob_refcnt),           { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } },
 	{ F(ob_type),             { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 } },
 	{ F(bytes_size),          { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
 	{ F(bytes_data),          { 36, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32 } },
@@ -88,23 +97,24 @@ struct model {
 	enum py_frame_model frame;
 	enum py_gil_model gil;
 	enum py_owner_model owner;
+	enum py_caller_model caller;
 	int lt;
 	unsigned lasti_scale;
 	uint64_t exe_tag_mask;
 };
 
 static const struct model models[NVERSIONS] = {
-	{ 0x020700f0, "2.7", 27, FRAME_OBJECT, GIL_TSTATE_CURRENT, OWNER_NONE, LT_LNOTAB, 1, 0 },
-	{ 0x030600f0, "3.6", 36, FRAME_OBJECT, GIL_TSTATE_CURRENT, OWNER_NONE, LT_LNOTAB_SIGNED, 1, 0 },
-	{ 0x030700f0, "3.7", 37, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, LT_LNOTAB_SIGNED, 1, 0 },
-	{ 0x030800f0, "3.8", 38, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, LT_LNOTAB_SIGNED, 1, 0 },
-	{ 0x030900f0, "3.9", 39, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, LT_LNOTAB_SIGNED, 1, 0 },
-	{ 0x030a00f0, "3.10", 310, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, LT_LINETABLE_310, 2, 0 },
-	{ 0x030b00f0, "3.11", 311, FRAME_CFRAME, GIL_RUNTIME, OWNER_311, LT_LOCATIONS, 1, 0 },
-	{ 0x030c00f0, "3.12", 312, FRAME_CFRAME, GIL_INTERP, OWNER_312, LT_LOCATIONS, 1, 0 },
-	{ 0x030d00f0, "3.13", 313, FRAME_CURRENT, GIL_INTERP, OWNER_312, LT_LOCATIONS, 1, 0 },
-	{ 0x030e00f0, "3.14", 314, FRAME_CURRENT, GIL_INTERP, OWNER_314, LT_LOCATIONS, 1, 3 },
-	{ 0x030f00f0, "3.15", 315, FRAME_CURRENT, GIL_INTERP, OWNER_314, LT_LOCATIONS, 1, 3 },
+	{ 0x020700f0, "2.7", 27, FRAME_OBJECT, GIL_TSTATE_CURRENT, OWNER_NONE, CALLER_REFCNT, LT_LNOTAB, 1, 0 },
+	{ 0x030600f0, "3.6", 36, FRAME_OBJECT, GIL_TSTATE_CURRENT, OWNER_NONE, CALLER_REFCNT, LT_LNOTAB_SIGNED, 1, 0 },
+	{ 0x030700f0, "3.7", 37, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, CALLER_REFCNT, LT_LNOTAB_SIGNED, 1, 0 },
+	{ 0x030800f0, "3.8", 38, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, CALLER_REFCNT, LT_LNOTAB_SIGNED, 1, 0 },
+	{ 0x030900f0, "3.9", 39, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, CALLER_REFCNT, LT_LNOTAB_SIGNED, 1, 0 },
+	{ 0x030a00f0, "3.10", 310, FRAME_OBJECT, GIL_RUNTIME, OWNER_NONE, CALLER_REFCNT, LT_LINETABLE_310, 2, 0 },
+	{ 0x030b00f0, "3.11", 311, FRAME_CFRAME, GIL_RUNTIME, OWNER_311, CALLER_OPCODE, LT_LOCATIONS, 1, 0 },
+	{ 0x030c00f0, "3.12", 312, FRAME_CFRAME, GIL_INTERP, OWNER_312, CALLER_STACKTOP, LT_LOCATIONS, 1, 0 },
+	{ 0x030d00f0, "3.13", 313, FRAME_CURRENT, GIL_INTERP, OWNER_312, CALLER_STACKTOP, LT_LOCATIONS, 1, 0 },
+	{ 0x030e00f0, "3.14", 314, FRAME_CURRENT, GIL_INTERP, OWNER_314, CALLER_OPCODE, LT_LOCATIONS, 1, 3 },
+	{ 0x030f00f0, "3.15", 315, FRAME_CURRENT, GIL_INTERP, OWNER_314, CALLER_OPCODE, LT_LOCATIONS, 1, 3 },
 };
 
 static struct pyoffsets tables[NVERSIONS];
@@ -124,6 +134,8 @@ static void build_table(int v)
 	t->gil_model = m->gil;
 	t->str_model = v == V27 ? STR_BYTES27 : STR_PEP393;
 	t->owner_model = m->owner;
+	t->caller_model = m->caller;
+	t->ops = v >= V311 ? OPS_311 + (v - V311) : OPS_NONE;
 	t->lt_format = m->lt;
 	t->lasti_scale = m->lasti_scale;
 	t->exe_tag_mask = m->exe_tag_mask;
@@ -316,7 +328,11 @@ int pyoffsets_check(const struct pyoffsets *o)
 		  within(o->co_firsttraceable, 4, o->co_size) && within(o->ob_type, 8, o->co_size) &&
 		  within(o->fr_back, 8, o->fr_size) && within(o->fr_code, 8, o->fr_size) &&
 		  within(o->fr_lasti, 4, o->fr_size) && within(o->fr_instr, 8, o->fr_size) &&
-		  within(o->fr_owner, 1, o->fr_size) &&
+		  within(o->fr_owner, 1, o->fr_size) && within(o->fr_stacktop, 4, o->fr_size) &&
+		  within(o->fr_is_entry, 1, o->fr_size) && within(o->fr_valuestop, 8, o->fr_size) &&
+		  within(o->fr_state, 1, o->fr_size) &&
+		  within(o->ob_refcnt, 8, o->fr_size) && within(o->co_units, 8, o->co_size) &&
+		  within(o->co_code, 8, o->co_size) &&
 		  within(o->ob_type, 8, o->str_ascii_data) && within(o->str_length, 8, o->str_ascii_data) &&
 		  within(o->str_state, 4, o->str_ascii_data) &&
 		  within(o->ob_type, 8, o->bytes_data) && within(o->bytes_size, 8, o->bytes_data);

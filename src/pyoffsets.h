@@ -35,6 +35,19 @@ enum py_str_model {
 	STR_PEP393,		/* 3.3+ compact / legacy unicode */
 };
 
+/*
+ * How a frame shows that it is suspended in a call to the frame just inside
+ * it, rather than running: a stack copied while it changed has a caller
+ * that was running when it was copied.
+ */
+enum py_caller_model {
+	CALLER_REFCNT,		/* <= 3.10: the callee's f_back holds a reference */
+	CALLER_OPCODE,		/* 3.11, 3.14+: it is at an instruction that pushes
+				 * a frame (pyops.h) */
+	CALLER_STACKTOP,	/* 3.12, 3.13: that, and its stacktop is saved
+				 * (-1 while it runs) */
+};
+
 enum py_owner_model {
 	OWNER_NONE,		/* <= 3.10: no interpreter frames */
 	OWNER_311,		/* 3.11: no entry frames to skip */
@@ -50,6 +63,8 @@ struct pyoffsets {
 	enum py_gil_model gil_model;
 	enum py_str_model str_model;
 	enum py_owner_model owner_model;
+	enum py_caller_model caller_model;
+	int ops;		/* enum pyops_set */
 	int lt_format;		/* enum linetable_format */
 	unsigned lasti_scale;	/* f_lasti units -> bytes (1, or 2 for 3.10) */
 	uint64_t exe_tag_mask;	/* bits to clear from f_executable (3 for 3.14+) */
@@ -77,13 +92,18 @@ struct pyoffsets {
 	uint32_t ts_thread_id;
 	uint32_t ts_native_thread_id;	/* 3.11+ */
 	uint32_t ts_datastack_chunk;	/* 3.11+ */
+	uint32_t ts_datastack_top;	/* 3.11+ */
 
 	/* PyFrameObject (<= 3.10) or _PyInterpreterFrame (3.11+) */
 	uint32_t fr_back;		/* f_back / previous */
 	uint32_t fr_code;		/* f_code / f_executable */
 	uint32_t fr_lasti;		/* <= 3.10: int f_lasti */
+	uint32_t fr_valuestop;		/* <= 3.9: f_stacktop, NULL while it runs */
+	uint32_t fr_state;		/* 3.10: char f_state, 0 while it runs */
 	uint32_t fr_instr;		/* 3.11+: prev_instr / instr_ptr */
 	uint32_t fr_owner;		/* 3.11+: char owner */
+	uint32_t fr_stacktop;		/* 3.11+: int stacktop (pointer from 3.14) */
+	uint32_t fr_is_entry;		/* 3.11: bool is_entry */
 	uint32_t fr_size;		/* bytes worth reading for one frame */
 
 	/* PyCodeObject */
@@ -94,9 +114,12 @@ struct pyoffsets {
 	uint32_t co_linetable;		/* co_lnotab (<= 3.9) or co_linetable */
 	uint32_t co_firsttraceable;	/* 3.11+ (not in _Py_DebugOffsets) */
 	uint32_t co_code_adaptive;	/* 3.11+ */
+	uint32_t co_code;		/* <= 3.10: the bytecode, a bytes object */
+	uint32_t co_units;		/* 3.11+: ob_size, in 2-byte code units */
 	uint32_t co_size;		/* sizeof(PyCodeObject) */
 
 	/* objects */
+	uint32_t ob_refcnt;
 	uint32_t ob_type;
 	uint32_t bytes_size;		/* ob_size of bytes / 2.7 str */
 	uint32_t bytes_data;		/* ob_sval */

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "linetable.h"
+#include "pyops.h"
 #include "pystr.h"
 #include "pywalk.h"
 #include "xalloc.h"
@@ -27,6 +28,8 @@
 struct code_entry {
 	uint64_t addr;		/* 0: empty slot */
 	uint64_t filename, name, table_ptr;	/* what it was decoded from */
+	uint64_t bytecode;	/* <= 3.10: the co_code object; 3.11+: 0 */
+	int64_t size;		/* bytes of bytecode: instructions lie below */
 	int32_t firstlineno;
 	int32_t firsttraceable;	/* in code units; 0 before 3.11 */
 	uint32_t file_id, name_id;
@@ -60,6 +63,7 @@ void pywalk_init(struct pywalk *w, struct remote *r, const struct pyloc *loc,
 	w->st = st;
 	w->qualnames = qualnames && loc->off.co_qualname != PYOFF_NONE;
 	rcache_init(&w->cache, r);
+	readplan_init(&w->plan);
 	w->codes = xcalloc(CODE_CACHE_SLOTS, sizeof *w->codes);
 	w->codes_mask = CODE_CACHE_SLOTS - 1;
 	strbuf_init(&w->scratch);
@@ -73,13 +77,7 @@ void pywalk_release(struct pywalk *w)
 	free(w->codes);
 	w->codes = NULL;
 	free(w->spans);
-	free(w->check);
-	free(w->iov);
-	free(w->words);
 	w->spans = NULL;
-	w->check = NULL;
-	w->iov = NULL;
-	w->words = NULL;
 	rcache_release(&w->cache);
 	strbuf_release(&w->scratch);
 }
@@ -94,6 +92,8 @@ void pysample_clear(struct pysample *s)
 	s->nthreads = 0;
 	s->nraw = 0;
 	s->nframes = 0;
+	s->whole = true;
+	s->trimmed = 0;
 }
 
 void pysample_release(struct pysample *s)
@@ -116,6 +116,13 @@ static int rd_ptr(struct pywalk *w, uint64_t addr, uint64_t *out)
 	return rcache_read_ptr(&w->cache, addr, out);
 }
 
+/* Names, line tables and bytecode sizes of a code object do not change
+ * while it lives: they are read once, apart from the sample's pages. */
+static int rd_once(struct pywalk *w, uint64_t addr, void *buf, size_t len)
+{
+	return remote_read(w->r, addr, buf, len);
+}
+
 /* ------------------------------------------------------------ strings */
 
 static int read_bytes27(struct pywalk *w, uint64_t addr, bool check_type, struct strbuf *out)
@@ -126,7 +133,7 @@ static int read_bytes27(struct pywalk *w, uint64_t addr, bool check_type, struct
 	int64_t n;
 	int rc;
 
-	if ((rc = rd(w, addr, head, o->bytes_data)) < 0)
+	if ((rc = rd_once(w, addr, head, o->bytes_data)) < 0)
 		return rc;
 	if (check_type && get_ptr(head, o->ob_type) != w->loc->str_type)
 		return pf_fail(PF_ETORN, "not a str object at %#llx", (unsigned long long)addr);
@@ -135,7 +142,7 @@ static int read_bytes27(struct pywalk *w, uint64_t addr, bool check_type, struct
 		return pf_fail(PF_ETORN, "negative string size");
 	if (n > PYWALK_MAX_STRING)
 		n = PYWALK_MAX_STRING;
-	if ((rc = rd(w, addr + o->bytes_data, data, (size_t)n)) < 0)
+	if ((rc = rd_once(w, addr + o->bytes_data, data, (size_t)n)) < 0)
 		return rc;
 	pystr_bytes_to_utf8(data, (size_t)n, out);
 	return 0;
@@ -152,7 +159,7 @@ static int str_data_addr(struct pywalk *w, uint64_t addr, uint32_t state, uint64
 		*data = addr + (ascii ? o->str_ascii_data : o->str_compact_data);
 		return 0;
 	}
-	return rd_ptr(w, addr + o->str_legacy_data, data);
+	return rd_once(w, addr + o->str_legacy_data, data, sizeof *data);
 }
 
 static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
@@ -165,7 +172,7 @@ static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
 	int64_t n;
 	int rc;
 
-	if ((rc = rd(w, addr, head, o->str_ascii_data)) < 0)
+	if ((rc = rd_once(w, addr, head, o->str_ascii_data)) < 0)
 		return rc;
 	if (get_ptr(head, o->ob_type) != w->loc->str_type)
 		return pf_fail(PF_ETORN, "not a str object at %#llx", (unsigned long long)addr);
@@ -177,7 +184,7 @@ static int read_unicode(struct pywalk *w, uint64_t addr, struct strbuf *out)
 	if (n > PYWALK_MAX_STRING)
 		n = PYWALK_MAX_STRING;
 	if ((rc = str_data_addr(w, addr, state, &where)) < 0 ||
-	    (rc = rd(w, where, data, (size_t)n * kind)) < 0)
+	    (rc = rd_once(w, where, data, (size_t)n * kind)) < 0)
 		return rc;
 	if (pystr_to_utf8(kind, data, (size_t)n * kind, out) < 0)
 		return -PF_ETORN;
@@ -211,13 +218,13 @@ static int read_table(struct pywalk *w, uint64_t addr, int firstlineno, struct l
 	int64_t n;
 	int rc;
 
-	if ((rc = rd(w, addr, head, o->bytes_data)) < 0)
+	if ((rc = rd_once(w, addr, head, o->bytes_data)) < 0)
 		return rc;
 	n = (int64_t)get_ptr(head, o->bytes_size);
 	if (n < 0 || n > PYWALK_MAX_LINETABLE)
 		return pf_fail(PF_ETORN, "implausible line table size %lld", (long long)n);
 	table = xmalloc((size_t)n + 1);
-	rc = rd(w, addr + o->bytes_data, table, (size_t)n);
+	rc = rd_once(w, addr + o->bytes_data, table, (size_t)n);
 	if (rc == 0 && linetable_decode(lt, o->lt_format, table, (size_t)n, firstlineno) < 0)
 		rc = pf_fail(PF_ETORN, "malformed line table at %#llx", (unsigned long long)addr);
 	free(table);
@@ -227,17 +234,34 @@ static int read_table(struct pywalk *w, uint64_t addr, int firstlineno, struct l
 static bool entry_matches(const struct code_entry *e, uint64_t addr, const struct code_entry *seen)
 {
 	return e->addr == addr && e->filename == seen->filename && e->name == seen->name &&
-	       e->table_ptr == seen->table_ptr && e->firstlineno == seen->firstlineno;
+	       e->table_ptr == seen->table_ptr && e->firstlineno == seen->firstlineno &&
+	       e->bytecode == seen->bytecode && (seen->bytecode || e->size == seen->size);
+}
+
+/* <= 3.10: the size of the bytecode, a bytes object (a str in 2.7). */
+static int read_code_size(struct pywalk *w, uint64_t bytecode, int64_t *size)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = rd_once(w, bytecode + w->loc->off.bytes_size, &n, sizeof n)) < 0)
+		return rc;
+	if (n > 2 * PYWALK_MAX_CODE)
+		return pf_fail(PF_ETORN, "implausible bytecode size %llu", (unsigned long long)n);
+	*size = (int64_t)n;
+	return 0;
 }
 
 static int entry_fill(struct pywalk *w, struct code_entry *e, const struct code_entry *seen)
 {
 	struct linetable lines;
 	uint32_t file_id, name_id;
+	int64_t size = seen->size;
 	int rc;
 
 	linetable_init(&lines);
-	if ((rc = read_str(w, seen->filename, &file_id)) < 0 ||
+	if ((seen->bytecode && (rc = read_code_size(w, seen->bytecode, &size)) < 0) ||
+	    (rc = read_str(w, seen->filename, &file_id)) < 0 ||
 	    (rc = read_str(w, seen->name, &name_id)) < 0 ||
 	    (rc = read_table(w, seen->table_ptr, seen->firstlineno, &lines)) < 0)
 		return rc;
@@ -246,6 +270,7 @@ static int entry_fill(struct pywalk *w, struct code_entry *e, const struct code_
 	e->file_id = file_id;
 	e->name_id = name_id;
 	e->lines = lines;
+	e->size = size;
 	e->memo_addr = INT64_MIN;
 	return 0;
 }
@@ -278,6 +303,12 @@ static int code_get(struct pywalk *w, uint64_t addr, struct code_entry **out)
 	seen.firstlineno = get_i32(buf, o->co_firstlineno);
 	if (o->co_firsttraceable != PYOFF_NONE)
 		seen.firsttraceable = get_i32(buf, o->co_firsttraceable);
+	if (o->co_code != PYOFF_NONE)
+		seen.bytecode = get_ptr(buf, o->co_code);
+	else if (get_ptr(buf, o->co_units) > PYWALK_MAX_CODE)
+		return pf_fail(PF_ETORN, "implausible code size at %#llx", (unsigned long long)addr);
+	else
+		seen.size = 2 * (int64_t)get_ptr(buf, o->co_units);
 	if (!entry_matches(e, addr, &seen) && (rc = entry_fill(w, e, &seen)) < 0)
 		return rc;
 	*out = e;
@@ -285,6 +316,14 @@ static int code_get(struct pywalk *w, uint64_t addr, struct code_entry **out)
 }
 
 /* ------------------------------------------------------------- frames */
+
+/* A thread's newest data-stack chunk [lo, hi), filled up to `top`. */
+struct stackview {
+	uint64_t lo, hi, top;
+};
+
+#define CHUNK_SIZE_AT 8		/* _PyStackChunk: previous, size, top, data[] */
+#define CHUNK_SIZE_MAX (1ull << 30)
 
 /* Brent's cycle detector over the frame chain: no memory, <= 2x steps. */
 struct cycle {
@@ -317,21 +356,57 @@ static bool owner_skipped(const struct pyoffsets *o, uint8_t owner)
 	}
 }
 
-/* The code object and instruction of the frame in `buf`; code 0 if the
- * frame is never shown. Owned-by-generator frames (owner 1) always are. */
+#define OWNED_BY_THREAD 0	/* 3.11+: on the thread's data stack */
+#define OWNED_BY_GENERATOR 1
+
+/* What the walk needs of the frame in `buf`; code 0 if it is never shown. */
 static void frame_fields(const struct pyoffsets *o, const uint8_t *buf, struct rawframe *f)
 {
 	if (o->frame_model == FRAME_OBJECT) {
 		f->code = get_ptr(buf, o->fr_code);
 		f->instr = get_i32(buf, o->fr_lasti);
+		f->held = (int64_t)get_ptr(buf, o->ob_refcnt);
+		f->owner = OWNED_BY_THREAD;
+		f->entry = false;
+		f->stale = f->held <= 0 ||
+			   (o->fr_valuestop != PYOFF_NONE && get_ptr(buf, o->fr_valuestop)) ||
+			   (o->fr_state != PYOFF_NONE && buf[o->fr_state]);
 		return;
 	}
 	f->code = get_ptr(buf, o->fr_code) & ~o->exe_tag_mask;
 	f->instr = (int64_t)get_ptr(buf, o->fr_instr);
-	if (owner_skipped(o, buf[o->fr_owner]))
+	f->held = get_i32(buf, o->fr_stacktop);
+	f->owner = buf[o->fr_owner];
+	f->entry = o->fr_is_entry != PYOFF_NONE && buf[o->fr_is_entry];
+	f->stale = false;
+	if (owner_skipped(o, f->owner))
 		f->code = 0;
-	else if (buf[o->fr_owner] == 1)
-		f->instr |= INT64_MIN;	/* marks a generator's frame */
+	else if (!f->code)
+		f->stale = true;	/* 3.14+ clear it when the frame is popped */
+}
+
+/*
+ * What frame `r` (in `buf`; `inner` is the frame read just before it, NULL
+ * for the first) must be, whatever the moment it was copied: of its type
+ * (<= 3.10); on the thread's data stack (3.11+), inside the newest chunk
+ * `sv` above the frame it called there. -PF_ETORN if not.
+ */
+static int check_frame(const struct pywalk *w, const uint8_t *buf, const struct rawframe *r,
+		       const struct rawframe *inner, const struct stackview *sv)
+{
+	const struct pyoffsets *o = &w->loc->off;
+
+	if (o->frame_model == FRAME_OBJECT) {
+		if (get_ptr(buf, o->ob_type) != w->loc->frame_type)
+			return pf_fail(PF_ETORN, "no frame object at %#llx", (unsigned long long)r->addr);
+		return 0;
+	}
+	if (r->owner == OWNED_BY_THREAD && r->addr >= sv->lo && r->addr < sv->hi &&
+	    (r->addr + o->fr_size > sv->hi ||
+	     (inner && inner->owner == OWNED_BY_THREAD && inner->addr <= r->addr)))
+		return pf_fail(PF_ETORN, "frame %#llx is not where its stack says",
+			       (unsigned long long)r->addr);
+	return 0;
 }
 
 static struct rawframe *push_raw(struct rawframe **v, size_t *n, size_t *cap)
@@ -341,17 +416,18 @@ static struct rawframe *push_raw(struct rawframe **v, size_t *n, size_t *cap)
 }
 
 /*
- * Read the chain from frame `f` into v[*n..]: every frame visited, so it can
- * be read again and compared. Stops after PYWALK_MAX_DEPTH + slack frames
- * that may be shown, setting *cut. -PF_ETORN on a loop or a bad read.
+ * Read the chain from frame `f` into v[*n..], every frame visited, each
+ * checked (check_frame). Stops after PYWALK_MAX_DEPTH + slack frames that
+ * may be shown, setting *cut. -PF_ETORN on a loop, a bad read or a frame
+ * that fails its check.
  */
-static int read_chain(struct pywalk *w, uint64_t f, struct rawframe **v, size_t *n,
-		      size_t *cap, bool *cut)
+static int read_chain(struct pywalk *w, uint64_t f, const struct stackview *sv,
+		      struct rawframe **v, size_t *n, size_t *cap, bool *cut)
 {
 	const struct pyoffsets *o = &w->loc->off;
 	struct cycle cyc = { .tortoise = 0, .power = 1, .lam = 0 };
 	uint8_t buf[FRAME_BUF];
-	size_t shown = 0;
+	size_t shown = 0, first = *n;
 	int rc;
 
 	*cut = false;
@@ -369,9 +445,161 @@ static int read_chain(struct pywalk *w, uint64_t f, struct rawframe **v, size_t 
 		r = push_raw(v, n, cap);
 		r->addr = f;
 		frame_fields(o, buf, r);
+		if ((rc = check_frame(w, buf, r, *n - 1 > first ? r - 1 : NULL, sv)) < 0)
+			return rc;
 		shown += r->code != 0;
 		f = get_ptr(buf, o->fr_back);
 	}
+	return 0;
+}
+
+/* Whether frame `f`'s instruction is one a frame calls from (pyops.h). */
+static int at_call(struct pywalk *w, const struct rawframe *f, bool *yes)
+{
+	const struct pyoffsets *o = &w->loc->off;
+	uint64_t lo = f->code + o->co_code_adaptive;
+	uint8_t win[PYOPS_WINDOW] = { 0 };
+	struct code_entry *e;
+	int64_t at = f->instr - (int64_t)lo, from;
+	int rc;
+
+	if ((rc = code_get(w, f->code, &e)) < 0)
+		return rc;
+	if (at < 0 || at + 2 > e->size)
+		return pf_fail(PF_ETORN, "instruction %lld outside its code", (long long)at);
+	if (at < 2 * (int64_t)e->firsttraceable) {
+		*yes = true;	/* a trampoline that has not started (3.13's init shim) */
+		return 0;
+	}
+	from = at >= PYOPS_BACK ? at - PYOPS_BACK : 0;
+	if ((rc = rd(w, lo + (uint64_t)from, win + (from - (at - PYOPS_BACK)),
+		     (size_t)(at + 2 - from))) < 0)
+		return rc;
+	*yes = pyops_calling(o->ops, win);
+	return 0;
+}
+
+/*
+ * Whether frame `f` was suspended in a call to `g`, the frame just inside
+ * it, when it was copied (see enum py_caller_model). Always so for an
+ * entry or shim frame, and where `g` was called through C: C code may call
+ * Python from any instruction.
+ */
+static int is_caller(struct pywalk *w, const struct rawframe *f, const struct rawframe *g,
+		     bool *yes)
+{
+	const struct pyoffsets *o = &w->loc->off;
+
+	*yes = true;
+	if (!f->code)
+		return 0;
+	if (o->caller_model == CALLER_REFCNT) {
+		*yes = f->held >= 2;
+		return 0;
+	}
+	if (!g->code || g->entry)
+		return 0;
+	if (o->caller_model == CALLER_STACKTOP && f->held < 0) {
+		*yes = false;
+		return 0;
+	}
+	return at_call(w, f, yes);
+}
+
+/*
+ * Whether thread state `ts`'s stack ends at the frame it ended at before
+ * (true the first time). A frame copied while it was pushed can end a chain
+ * early; a thread's real outermost frame changes only when it returns, and
+ * is taken as the new one once PYWALK_ANCHOR_MOVES captures in a row agree.
+ */
+static bool same_bottom(struct pywalk *w, uint64_t ts, uint64_t bottom)
+{
+	struct pyanchor *a = &w->anchors[(ts >> 6) % PYWALK_ANCHORS];
+
+	if (a->tstate != ts || a->bottom == bottom) {
+		*a = (struct pyanchor){ ts, bottom, a->tstate == ts ? a->top : 0, 0, 0 };
+		return true;
+	}
+	if (a->moved != bottom) {
+		a->moved = bottom;
+		a->times = 0;
+	}
+	if (++a->times < PYWALK_ANCHOR_MOVES)
+		return false;
+	*a = (struct pyanchor){ ts, bottom, 0, 0, 0 };
+	return true;
+}
+
+static struct pyanchor *anchor_of(struct pywalk *w, uint64_t ts)
+{
+	struct pyanchor *a = &w->anchors[(ts >> 6) % PYWALK_ANCHORS];
+
+	return a->tstate == ts ? a : NULL;
+}
+
+/*
+ * Whether every calling frame of v[0..n) (v[1] outwards) is at the
+ * instruction the last capture found it at, if it found it (CALLER_REFCNT:
+ * see pywalk_capture). The instructions are remembered either way, so a
+ * frame that really moved passes the next time.
+ */
+static bool callers_held_still(struct pywalk *w, const struct rawframe *v, uint32_t n)
+{
+	bool still = true;
+
+	for (uint32_t j = 1; j < n; j++) {
+		struct pycaller *c = &w->callers[(v[j].addr >> 4) % PYWALK_CALLERS];
+
+		if (c->frame == v[j].addr && c->code == v[j].code && c->instr != v[j].instr)
+			still = false;
+		*c = (struct pycaller){ v[j].addr, v[j].code, v[j].instr };
+	}
+	return still;
+}
+
+/*
+ * settle - the stack thread `t` had when its frames were copied. The batch
+ * copies the outer frames first and the pointer to the innermost one last
+ * (readplan.h); when the stack changed in between, that pointer leads to
+ * frames pushed after the copy of their callers, whose copies show them
+ * running, or to frames copied before they were pushed (freed, <= 3.10).
+ * From the outermost frame in, the first frame that was not suspended in a
+ * call to the next one was the innermost when it was copied: the frames
+ * inside it are dropped. Every frame kept must be alive.
+ */
+static int settle(struct pywalk *w, struct pythread *t, struct pysample *s)
+{
+	const struct rawframe *v;
+	struct pyanchor *a;
+	uint32_t n = t->nraw, first = 0;	/* keep v[first..n) */
+	int rc;
+
+	if (!n)
+		return 0;	/* s->raw may be NULL: no pointer arithmetic */
+	v = s->raw + t->raw_first;
+	for (uint32_t j = n; j-- > 1;) {
+		bool yes;
+
+		if (v[j].stale)
+			return pf_fail(PF_ETORN, "a caller frame is stale");
+		if ((rc = is_caller(w, &v[j], &v[j - 1], &yes)) < 0)
+			return rc;
+		if (!yes || v[j - 1].stale) {
+			first = j;
+			break;
+		}
+	}
+	if (v[first].stale)
+		return pf_fail(PF_ETORN, "the innermost frame is stale");
+	if (!t->cut && !same_bottom(w, t->tstate, v[n - 1].addr))
+		s->whole = false;
+	if (w->loc->off.caller_model == CALLER_REFCNT && !callers_held_still(w, v + first, n - first))
+		s->whole = false;
+	if ((a = anchor_of(w, t->tstate)))
+		a->top = v[first].addr;
+	s->trimmed += first;
+	t->raw_first += first;
+	t->nraw = n - first;
 	return 0;
 }
 
@@ -413,16 +641,17 @@ static int show_frame(struct pywalk *w, const struct rawframe *r, struct pysampl
 
 	if ((rc = code_get(w, r->code, &e)) < 0)
 		return rc;
-	if (o->frame_model == FRAME_OBJECT) {
+	if (o->frame_model == FRAME_OBJECT)
 		addr = r->instr < 0 ? -1 : r->instr * o->lasti_scale;
-	} else {
-		bool gen = r->instr < 0;
-
-		addr = (int64_t)(((uint64_t)r->instr & (uint64_t)INT64_MAX) -
-				 (r->code + o->co_code_adaptive));
-		if (!gen && addr < 2 * (int64_t)e->firsttraceable)
-			return 0;
-	}
+	else
+		addr = (int64_t)((uint64_t)r->instr - (r->code + o->co_code_adaptive));
+	/* -1 (<= 3.10) or one code unit before the first (3.11, 3.12): not started */
+	if (addr < -2 || addr >= e->size)
+		return pf_fail(PF_ETORN, "instruction %lld outside its code %#llx",
+			       (long long)addr, (unsigned long long)r->code);
+	if (o->frame_model != FRAME_OBJECT && r->owner != OWNED_BY_GENERATOR &&
+	    addr < 2 * (int64_t)e->firsttraceable)
+		return 0;
 	push_found(s, e->file_id, e->name_id, code_line(e, addr));
 	return 1;
 }
@@ -468,19 +697,7 @@ static int show_all(struct pywalk *w, struct pysample *s)
 	return 0;
 }
 
-/* Read a word on the way to a thread's innermost frame, and note it. */
-static int top_word(struct pywalk *w, struct pythread *t, uint64_t addr, uint64_t *v)
-{
-	int rc = rd_ptr(w, addr, v);
-
-	if (rc == 0 && t->ntop < 2) {
-		t->top_at[t->ntop] = addr;
-		t->top_was[t->ntop++] = *v;
-	}
-	return rc;
-}
-
-/* Find thread state ts's innermost frame: t->top, and the words read. */
+/* Find thread state ts's innermost frame: t->top. */
 static int thread_top_frame(struct pywalk *w, uint64_t ts, struct pythread *t)
 {
 	const struct pyoffsets *o = &w->loc->off;
@@ -488,18 +705,43 @@ static int thread_top_frame(struct pywalk *w, uint64_t ts, struct pythread *t)
 	int rc;
 
 	t->top = 0;
-	t->ntop = 0;
 	switch (o->frame_model) {
 	case FRAME_OBJECT:
-		return top_word(w, t, ts + o->ts_frame, &t->top);
+		return rd_ptr(w, ts + o->ts_frame, &t->top);
 	case FRAME_CFRAME:
-		if ((rc = top_word(w, t, ts + o->ts_cframe, &cframe)) < 0 || !cframe)
+		if ((rc = rd_ptr(w, ts + o->ts_cframe, &cframe)) < 0 || !cframe)
 			return rc;
-		return top_word(w, t, cframe + o->cframe_current_frame, &t->top);
+		return rd_ptr(w, cframe + o->cframe_current_frame, &t->top);
 	case FRAME_CURRENT:
-		return top_word(w, t, ts + o->ts_current_frame, &t->top);
+		return rd_ptr(w, ts + o->ts_current_frame, &t->top);
 	}
 	PF_BUG("unknown frame model");
+}
+
+/*
+ * Where thread state ts's newest data-stack chunk lies (3.11+): a struct
+ * of a pointer to the previous chunk, its size and its saved top, then the
+ * frames; tstate.datastack_top is the top of the newest one. Before 3.11
+ * (and for a thread without a data stack yet) an empty view.
+ */
+static int thread_stack(struct pywalk *w, uint64_t ts, struct stackview *sv)
+{
+	const struct pyoffsets *o = &w->loc->off;
+	uint64_t chunk, size;
+	int rc;
+
+	*sv = (struct stackview){ 0, 0, 0 };
+	if (o->ts_datastack_chunk == PYOFF_NONE)
+		return 0;
+	if ((rc = rd_ptr(w, ts + o->ts_datastack_chunk, &chunk)) < 0 || !chunk ||
+	    (rc = rd_ptr(w, chunk + CHUNK_SIZE_AT, &size)) < 0 ||
+	    (rc = rd_ptr(w, ts + o->ts_datastack_top, &sv->top)) < 0)
+		return rc;
+	if (size > CHUNK_SIZE_MAX || sv->top < chunk || sv->top > chunk + size)
+		return pf_fail(PF_ETORN, "implausible data stack at %#llx", (unsigned long long)chunk);
+	sv->lo = chunk;
+	sv->hi = chunk + size;
+	return 0;
 }
 
 /* ------------------------------------------------------------ threads */
@@ -527,10 +769,47 @@ static int gil_holder(struct pywalk *w, uint64_t interp, uint64_t *holder)
 	PF_BUG("unknown GIL model");
 }
 
+/* Thread t's frames from `top`, checked and settled. */
+static int walk_stack(struct pywalk *w, struct pythread *t, uint64_t top,
+		      const struct stackview *sv, struct pysample *s)
+{
+	int rc;
+
+	s->nraw = t->raw_first;
+	if ((rc = read_chain(w, top, sv, &s->raw, &s->nraw, &s->raw_cap, &t->cut)) < 0)
+		return rc;
+	t->nraw = (uint32_t)(s->nraw - t->raw_first);
+	return settle(w, t, s);
+}
+
+/*
+ * <= 3.10: the walk from the innermost frame failed. If the frame that was
+ * the thread's innermost last time is, in this copy, alive with no frame
+ * calling into it (one reference: its own call), it was the innermost
+ * when copied: walk from it.
+ */
+static int walk_from_last_top(struct pywalk *w, struct pythread *t, const struct stackview *sv,
+			      struct pysample *s)
+{
+	struct pyanchor *a = anchor_of(w, t->tstate);
+	uint64_t top = a ? a->top : 0;
+	uint32_t first = t->raw_first;
+	int rc;
+
+	if (!top || top == t->top)
+		return pf_fail(PF_ETORN, "no innermost frame to walk from");
+	if ((rc = walk_stack(w, t, top, sv, s)) < 0)
+		return rc;
+	if (!t->nraw || t->raw_first != first || s->raw[first].held != 1)
+		return pf_fail(PF_ETORN, "the last innermost frame is no longer so");
+	return 0;
+}
+
 static int walk_thread(struct pywalk *w, uint64_t interp, uint64_t ts, uint64_t holder,
 		       struct pysample *s)
 {
 	const struct pyoffsets *o = &w->loc->off;
+	struct stackview sv;
 	struct pythread *t;
 	uint64_t owner;
 	int rc;
@@ -549,11 +828,12 @@ static int walk_thread(struct pywalk *w, uint64_t interp, uint64_t ts, uint64_t 
 	if ((rc = rd_ptr(w, ts + o->ts_thread_id, &t->thread_id)) < 0 ||
 	    (o->ts_native_thread_id != PYOFF_NONE &&
 	     (rc = rd_ptr(w, ts + o->ts_native_thread_id, &t->native_id)) < 0) ||
-	    (rc = thread_top_frame(w, ts, t)) < 0 ||
-	    (rc = read_chain(w, t->top, &s->raw, &s->nraw, &s->raw_cap, &t->cut)) < 0)
+	    (rc = thread_top_frame(w, ts, t)) < 0 || (rc = thread_stack(w, ts, &sv)) < 0)
 		return rc;
-	t->nraw = (uint32_t)(s->nraw - t->raw_first);
-	return 0;
+	rc = walk_stack(w, t, t->top, &sv, s);
+	if (rc == -PF_ETORN && o->caller_model == CALLER_REFCNT)
+		rc = walk_from_last_top(w, t, &sv, s);
+	return rc;
 }
 
 static int walk_interp(struct pywalk *w, uint64_t interp, bool all_threads, struct pysample *s)
@@ -657,112 +937,20 @@ bool pywalk_gil_still_owned(struct pywalk *w, uint64_t ts)
 
 int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)
 {
+	size_t n = readplan_spans(&w->plan, w->batch);
+	bool batch_ok;
 	int rc;
 
 	rcache_reset(&w->cache);
-	rcache_prefetch(&w->cache, w->replay, w->nreplay);
+	batch_ok = rcache_prefetch(&w->cache, w->batch, n);
 	pysample_clear(s);
-	if ((rc = walk_interps(w, all_threads, s)) < 0 || (rc = show_all(w, s)) < 0)
-		return rc;
-	w->nreplay = rcache_used(&w->cache, w->replay);
-	return 0;
-}
-
-/* ------------------------------------------------------- verification */
-
-static bool same_frame(const struct rawframe *a, const struct rawframe *b, bool innermost)
-{
-	return a->addr == b->addr && a->code == b->code && (innermost || a->instr == b->instr);
-}
-
-/* Read thread `t`'s chain again, from the same innermost frame, and compare. */
-static int verify_chain(struct pywalk *w, const struct pythread *t, const struct pysample *s)
-{
-	size_t n = 0;
-	bool cut;
-	int rc;
-
-	if ((rc = read_chain(w, t->top, &w->check, &n, &w->check_cap, &cut)) < 0)
-		return rc;
-	if (n != t->nraw || cut != t->cut)
-		return pf_fail(PF_ETORN, "a stack changed while read");
-	for (size_t i = 0; i < n; i++)
-		if (!same_frame(&w->check[i], &s->raw[t->raw_first + i], i == 0))
-			return pf_fail(PF_ETORN, "a stack changed while read");
-	return 0;
-}
-
-/* Add an iovec for each word that led to a thread's innermost frame. */
-static size_t plan_tops(const struct pysample *s, struct remote_iov *iov, uint64_t *words)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nthreads; i++) {
-		const struct pythread *t = &s->threads[i];
-
-		for (uint32_t j = 0; j < t->ntop; j++, n++) {
-			iov[n].addr = t->top_at[j];
-			iov[n].buf = &words[n];
-			iov[n].len = sizeof words[n];
-		}
-	}
-	return n;
-}
-
-static bool tops_unchanged(const struct pysample *s, const uint64_t *words)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nthreads; i++)
-		for (uint32_t j = 0; j < s->threads[i].ntop; j++)
-			if (words[n++] != s->threads[i].top_was[j])
-				return false;
-	return true;
-}
-
-/*
- * One batched read, in this order: the words that lead to each thread's
- * innermost frame, every frame captured, the same words again.
- */
-static int read_again(struct pywalk *w, const struct pysample *s)
-{
-	size_t ntop = 2 * s->nthreads, n, np;
-	int rc;
-
-	XGROW(w->iov, w->iov_cap, 2 * ntop + RCACHE_SLOTS);
-	XGROW(w->words, w->words_cap, 2 * ntop + 1);
-	XGROW(w->spans, w->spans_cap, s->nraw + 1);
-	for (size_t i = 0; i < s->nraw; i++)
-		w->spans[i] = (struct rcache_span){ s->raw[i].addr, w->loc->off.fr_size };
-	rcache_reset(&w->cache);
-	n = plan_tops(s, w->iov, w->words);
-	np = rcache_plan(&w->cache, w->spans, s->nraw, w->iov + n);
-	plan_tops(s, w->iov + n + np, w->words + n);
-	rc = remote_readv(w->r, w->iov, 2 * n + np);
-	rcache_commit(&w->cache, w->iov + n, np, rc == 0);
-	if (rc < 0)
-		return rc;
-	if (!tops_unchanged(s, w->words) || !tops_unchanged(s, w->words + n))
-		return pf_fail(PF_ETORN, "a thread moved on while read");
-	return 0;
-}
-
-/*
- * Stale frames above a stack's real top keep their links and look real. To
- * pass, a stack that shrank under the capture would have to be back at the
- * same top just before and just after a second read of every frame (all in
- * one batched read), with every frame below its top as first read.
- */
-int pywalk_verify(struct pywalk *w, const struct pysample *s)
-{
-	int rc;
-
-	if ((rc = read_again(w, s)) < 0)
-		return rc;
-	for (size_t i = 0; i < s->nthreads; i++)
-		if ((rc = verify_chain(w, &s->threads[i], s)) < 0)
-			return rc;
-	return 0;
+	rc = walk_interps(w, all_threads, s);
+	if (rc == 0)
+		rc = show_all(w, s);
+	s->whole = s->whole && w->cache.reads <= 1;
+	n = rcache_used(&w->cache, w->batch);
+	readplan_learn(&w->plan, w->batch, n, batch_ok, rc == 0 && s->whole);
+	return rc;
 }
 
 /* ----------------------------------------------------------- resolving */

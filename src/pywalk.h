@@ -15,6 +15,7 @@
 #include "linetable.h"
 #include "pylocate.h"
 #include "rcache.h"
+#include "readplan.h"
 #include "remote.h"
 #include "stacks.h"
 #include "strbuf.h"
@@ -23,15 +24,16 @@
 #define PYWALK_MAX_DEPTH 2048	/* deeper stacks are cut, see pywalk_sample */
 #define PYWALK_MAX_STRING 4096	/* longer names are cut */
 #define PYWALK_MAX_LINETABLE (1u << 20)
+#define PYWALK_MAX_CODE (1u << 24)	/* code units of a code object */
+#define PYWALK_ANCHORS 64	/* threads whose outermost frame is remembered */
+#define PYWALK_ANCHOR_MOVES 3	/* captures that agree before it changes */
+#define PYWALK_CALLERS 512	/* calling frames whose instruction is remembered */
 
 struct pythread {
 	uint64_t tstate;	/* address of the PyThreadState */
 	uint64_t thread_id;	/* pthread_t */
 	uint64_t native_id;	/* kernel TID where known (3.11+), else 0 */
 	uint64_t top;		/* its innermost frame as read, 0 for none */
-	uint64_t top_at[2];	/* the words read to find it (1 or 2), */
-	uint64_t top_was[2];	/* and what they held */
-	uint32_t ntop;
 	bool holds_gil;
 	bool cut;		/* more frames than PYWALK_MAX_DEPTH */
 	uint32_t raw_first;	/* its frames as read, in pysample.raw */
@@ -40,11 +42,18 @@ struct pythread {
 	uint32_t depth;		/* 0: the thread has no Python frame */
 };
 
-/* A frame as read from the target: enough to read it again and compare. */
+/* A frame as read from the target. */
 struct rawframe {
 	uint64_t addr;
 	uint64_t code;		/* 0: a frame that is never shown */
 	int64_t instr;		/* f_lasti (<= 3.10) or the instruction pointer */
+	int64_t held;		/* <= 3.10: ob_refcnt; 3.11+: saved stack top */
+	uint8_t owner;		/* 3.11+: who owns it (0: the thread's data stack) */
+	bool entry;		/* 3.11: the first frame of a call from C */
+	bool stale;		/* not in a running chain: it returned (a frame
+				 * object with no reference or not marked as
+				 * running; a 3.14+ frame without its code) or
+				 * has not started (<= 3.10) */
 };
 
 /* A frame found, before interning: names as string ids of stacks.h. */
@@ -62,6 +71,9 @@ struct pysample {
 	size_t nframes, found_cap;
 	uint32_t *frames;		/* their frame ids, after pywalk_resolve() */
 	size_t frames_cap;
+	bool whole;			/* every byte came from the capture's first
+					 * batched read: one snapshot */
+	uint32_t trimmed;		/* frames dropped: pushed after the copy */
 };
 
 struct code_entry;			/* pywalk.c: a decoded code object */
@@ -72,20 +84,24 @@ struct pywalk {
 	struct stacks *st;		/* where frames and names are interned */
 	bool qualnames;			/* co_qualname instead of co_name (3.11+) */
 	struct rcache cache;		/* pages read in this sample */
+	struct readplan plan;		/* what a capture reads first, in one batch */
+	struct rcache_span batch[RCACHE_SLOTS];	/* scratch: the plan's spans */
 	struct code_entry *codes;	/* cache keyed by code-object address */
 	size_t codes_mask;
 	struct strbuf scratch;
 	struct rcache_span *spans;	/* scratch for batched reads */
 	size_t spans_cap;
-	struct remote_iov *iov;		/* scratch for pywalk_verify() */
-	size_t iov_cap;
-	uint64_t *words;
-	size_t words_cap;
-	struct rcache_span replay[RCACHE_SLOTS];	/* what the last capture read */
-	size_t nreplay;
-	struct rawframe *check;		/* scratch for pywalk_verify() */
-	size_t check_cap;
 	uint32_t truncated;		/* string id of the depth-limit marker */
+	struct pycaller {		/* <= 3.10: where a calling frame last was */
+		uint64_t frame, code;
+		int64_t instr;
+	} callers[PYWALK_CALLERS];
+	struct pyanchor {		/* the outermost frame of each thread */
+		uint64_t tstate, bottom;
+		uint64_t top;		/* its innermost frame last time */
+		uint64_t moved;		/* another one seen since, */
+		uint32_t times;		/* this many times in a row */
+	} anchors[PYWALK_ANCHORS];
 };
 
 void pywalk_init(struct pywalk *w, struct remote *r, const struct pyloc *loc,
@@ -97,22 +113,39 @@ void pysample_clear(struct pysample *s);	/* no thread, no frame */
 void pysample_release(struct pysample *s);
 
 /*
- * A sample is taken in up to three steps, so that the target can be let go
- * as soon as everything is read:
+ * A sample is taken in two steps, so that the target can be let go as soon
+ * as everything is read:
  *
  * pywalk_capture - every read: the thread list, the frames of each thread,
  * their code objects (decoded once, then only checked), into `out` (reset
  * first). With `all_threads` false only the GIL holder is walked (none when
  * the GIL is free: an idle sample). A stack deeper than PYWALK_MAX_DEPTH
  * keeps its innermost frames and ends in a marker frame "(truncated)".
- * Returns 0, or -PF_ETORN / -PF_EGONE for a lost sample.
  *
- * pywalk_verify - for a target that kept running during the capture: read
- * each thread's frame chain again and compare frame addresses, code objects,
- * and the instruction of every frame but the innermost (the only one that
- * may run on without changing the stack); then read each thread's innermost
- * frame pointer again. 0 if all agree, -PF_ETORN if a stack changed under
- * the capture.
+ * It starts with one batched read of what the recent captures needed
+ * (readplan.h), and walks that copy; what the copy lacks is read when met,
+ * and learnt for next time. out->whole says whether the copy held
+ * everything: then the capture is one snapshot of the target, taken in
+ * the time of one system call, even if the target kept running (and each
+ * thread's stack ends at the outermost frame it ended at before: a frame
+ * copied while it was being pushed can end a chain early; and, <= 3.10,
+ * each calling frame is where the last capture saw it: its reference count
+ * and its instruction lie in different cache lines, which a copy can take
+ * at moments far enough apart for it to return and run on). When a thread's
+ * innermost frame was copied before it was pushed (<= 3.10: a frame object
+ * without a reference, whose f_back then leads nowhere), the walk starts
+ * again from the frame that was innermost last time, if it still is. Names and
+ * line tables of code objects met for the first time are read apart from
+ * it: they do not change while their code object lives.
+ *
+ * Every frame is checked for what a frame of a consistent stack must be,
+ * so that a copy made while a stack changed is refused rather than shown:
+ * the objects are of their types (a frame object is alive, <= 3.10); a frame
+ * on the thread's data stack lies below the stack's top and above its
+ * caller (3.11+); a frame that called another in the same eval loop is not
+ * running itself (3.12, 3.13 clear its saved stack pointer while it runs);
+ * each instruction lies inside its code.
+ * Returns 0, or -PF_ETORN / -PF_EGONE for a lost sample.
  *
  * pywalk_resolve - no reads: intern the frames found into out->frames.
  *
@@ -131,7 +164,6 @@ int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *out);
  */
 int pywalk_gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid);
 bool pywalk_gil_still_owned(struct pywalk *w, uint64_t ts);
-int pywalk_verify(struct pywalk *w, const struct pysample *s);
 void pywalk_resolve(struct pywalk *w, struct pysample *s);
 int pywalk_sample(struct pywalk *w, bool all_threads, struct pysample *out);
 

@@ -37,6 +37,7 @@ void rcache_reset(struct rcache *c)
 {
 	c->gen++;
 	c->norder = 0;
+	c->reads = 0;
 	/* a backend may fall back to PEEK during the run */
 	c->enabled = c->data && c->r->kind != REMOTE_PEEK;
 }
@@ -122,6 +123,7 @@ static int widen(struct rcache *c, size_t s)
 
 	if (remote_read(c->r, c->page[s], spare, RCACHE_PAGE) < 0)
 		return -1;
+	c->reads++;
 	memcpy(d, spare, c->lo[s]);
 	memcpy(d + c->hi[s], spare + c->hi[s], RCACHE_PAGE - c->hi[s]);
 	c->lo[s] = 0;
@@ -144,12 +146,22 @@ static const uint8_t *page_get(struct rcache *c, uint64_t page, size_t off, size
 			c->slot_gen[s] = 0;	/* its old page may be half overwritten */
 			return NULL;
 		}
+		c->reads++;
 		mark(c, s, page, 0, RCACHE_PAGE);
 	} else if ((off < c->lo[s] || off + len > c->hi[s]) && widen(c, s) < 0) {
 		return NULL;
 	}
 	c->last = s;
 	return use(c, s, off, len);
+}
+
+/* A read the cache cannot serve goes to the target as it is now. */
+static int read_exact(struct rcache *c, uint64_t addr, void *buf, size_t len)
+{
+	int rc = remote_read(c->r, addr, buf, len);
+
+	c->reads += rc == 0;
+	return rc;
 }
 
 int rcache_read(struct rcache *c, uint64_t addr, void *buf, size_t len)
@@ -159,18 +171,20 @@ int rcache_read(struct rcache *c, uint64_t addr, void *buf, size_t len)
 	size_t first = RCACHE_PAGE - off;
 	const uint8_t *p, *q;
 
-	if (!c->enabled || len == 0 || len > RCACHE_PAGE || addr + len < addr)
-		return remote_read(c->r, addr, buf, len);
+	if (len == 0)
+		return 0;
+	if (!c->enabled || len > RCACHE_PAGE || addr + len < addr)
+		return read_exact(c, addr, buf, len);
 	if (len <= first) {
 		if (!(p = page_get(c, page, off, len)))
-			return remote_read(c->r, addr, buf, len);
+			return read_exact(c, addr, buf, len);
 		memcpy(buf, p + off, len);
 		return 0;
 	}
 	/* two pages: loading the second must not have evicted the first */
 	if (!(p = page_get(c, page, off, first)) ||
 	    !(q = page_get(c, page + RCACHE_PAGE, 0, len - first)) || find(c, page) == NO_SLOT)
-		return remote_read(c->r, addr, buf, len);
+		return read_exact(c, addr, buf, len);
 	memcpy(buf, p + off, first);
 	memcpy((uint8_t *)buf + first, q, len - first);
 	return 0;
@@ -214,14 +228,13 @@ static void batch_add(const struct rcache *c, struct remote_iov *iov, size_t *n,
 	(*n)++;
 }
 
-size_t rcache_plan(const struct rcache *c, const struct rcache_span *sp, size_t n,
+/* The batch of iovecs into the cache's own pages that reads `sp`. */
+static size_t plan(const struct rcache *c, const struct rcache_span *sp, size_t n,
 		   struct remote_iov *iov)
 {
 	bool taken[RCACHE_SLOTS] = { false };
 	size_t count = 0;
 
-	if (!c->enabled)
-		return 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t addr = sp[i].addr, end = addr + sp[i].len;
 		uint64_t page = addr & ~PAGE_MASK, last = (end - 1) & ~PAGE_MASK;
@@ -238,15 +251,23 @@ size_t rcache_plan(const struct rcache *c, const struct rcache_span *sp, size_t 
 	return count;
 }
 
-/* The slot an iovec of rcache_plan() reads into. */
+/* The slot an iovec of plan() reads into. */
 static size_t slot_of_iov(const struct rcache *c, const struct remote_iov *iov)
 {
 	return (size_t)((const uint8_t *)iov->buf - c->data) / RCACHE_PAGE;
 }
 
-void rcache_commit(struct rcache *c, const struct remote_iov *iov, size_t n, bool ok)
+bool rcache_prefetch(struct rcache *c, const struct rcache_span *sp, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	struct remote_iov iov[RCACHE_SLOTS];
+	size_t count = c->enabled ? plan(c, sp, n, iov) : 0;
+	bool ok = true;
+
+	if (count) {
+		ok = remote_readv(c->r, iov, count) == 0;
+		c->reads += ok;
+	}
+	for (size_t i = 0; i < count; i++) {
 		size_t s = slot_of_iov(c, &iov[i]);
 		size_t lo = (size_t)(iov[i].addr & PAGE_MASK);
 
@@ -255,15 +276,7 @@ void rcache_commit(struct rcache *c, const struct remote_iov *iov, size_t n, boo
 		else
 			c->slot_gen[s] = 0;	/* maybe half overwritten */
 	}
-}
-
-void rcache_prefetch(struct rcache *c, const struct rcache_span *sp, size_t n)
-{
-	struct remote_iov iov[RCACHE_SLOTS];
-	size_t count = rcache_plan(c, sp, n, iov);
-
-	if (count)
-		rcache_commit(c, iov, count, remote_readv(c->r, iov, count) == 0);
+	return ok;
 }
 
 size_t rcache_used(const struct rcache *c, struct rcache_span *sp)

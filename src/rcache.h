@@ -40,6 +40,8 @@ struct rcache {
 	uint8_t order[RCACHE_SLOTS];	/* slots in the order first read from */
 	size_t norder;
 	size_t last;			/* the slot read last: reads come in runs */
+	uint32_t reads;			/* reads of the target that returned data
+					 * since the last reset (a batch counts once) */
 	uint8_t *data;			/* RCACHE_SLOTS pages, then a spare */
 	bool enabled;			/* false: every read goes to r */
 };
@@ -67,27 +69,17 @@ int rcache_read_ptr(struct rcache *c, uint64_t addr, uint64_t *out);
  * rcache_prefetch - load the spans of pages not cached yet, in one batched
  * read where the backend allows; spans on one page are read as the one span
  * that covers them. Only a hint: if the batch fails, later reads load the
- * pages one by one.
+ * pages one by one. Returns whether the batch was read (true for an empty
+ * one).
  */
-void rcache_prefetch(struct rcache *c, const struct rcache_span *sp, size_t n);
-
-/*
- * rcache_plan - the reads rcache_prefetch() would make, for a caller that
- * puts them in a larger batch of its own: up to RCACHE_SLOTS iovecs into
- * the cache's own pages, returned in `iov`. rcache_commit() then says
- * whether that batch succeeded: the spans are cached, or forgotten.
- */
-size_t rcache_plan(const struct rcache *c, const struct rcache_span *sp, size_t n,
-		   struct remote_iov *iov);
-void rcache_commit(struct rcache *c, const struct remote_iov *iov, size_t n, bool ok);
+bool rcache_prefetch(struct rcache *c, const struct rcache_span *sp, size_t n);
 
 /*
  * rcache_used - per page read from since the last reset, in the order first
  * read from, the span that covers the bytes read, into `sp` (room for
- * RCACHE_SLOTS): what the next sample will most likely need again, for one
- * rcache_prefetch() that reads them in the same order (a pointer before
- * what it points to). Pages loaded but not read from are left out, so a
- * page the target stopped using drops out.
+ * RCACHE_SLOTS): what the next sample will most likely need again
+ * (readplan.h). Pages loaded but not read from are left out, so a page the
+ * target stopped using drops out.
  */
 size_t rcache_used(const struct rcache *c, struct rcache_span *sp);
 

@@ -39,7 +39,7 @@
 #define LOCATE_RETRY_NS (1000000ull)
 #define PROGRESS_EVERY_NS (NSEC / 4)
 #define SLEEP_MIN_NS 5000ull	/* a shorter wait is not worth a sleep */
-#define NONBLOCKING_TRIES 4	/* reads of a changing stack before giving up */
+#define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
 
 enum wait_result { WAIT_DEADLINE, WAIT_STOP, WAIT_GONE };
 
@@ -56,6 +56,7 @@ struct run {
 	sigset_t blocked, old_mask;
 	bool tty;			/* stderr is a terminal: show progress */
 	uint64_t samples, idle, failed, late, retries;
+	uint64_t trimmed;		/* samples whose innermost frames were newer */
 	uint64_t held_one;		/* samples that held the GIL's thread alone */
 	uint64_t start_ns, last_progress_ns;
 	struct histo stopped;		/* all threads held, until resumed */
@@ -349,7 +350,12 @@ static int hold_target(struct run *run, bool all_threads, bool *idle)
 	return tracee_stop(&run->t);
 }
 
-/* Capture without stopping: a stack that changed while read is read again. */
+/*
+ * Capture without stopping. Only a capture read in one batch is one
+ * snapshot; one that needed more reads (the plan missed a page: a new
+ * frame, a deeper stack), or whose frames do not fit together (the stack
+ * changed while the batch was copied), is taken again at once.
+ */
 static int read_running(struct run *run, bool all_threads)
 {
 	int rc = 0;
@@ -358,8 +364,8 @@ static int read_running(struct run *run, bool all_threads)
 		if (i > 0)
 			run->retries++;
 		rc = pywalk_capture(&run->w, all_threads, &run->s);
-		if (rc == 0)
-			rc = pywalk_verify(&run->w, &run->s);
+		if (rc == 0 && !run->s.whole)
+			rc = pf_fail(PF_ETORN, "a capture needed more than one read");
 		if (rc != -PF_ETORN)
 			break;
 	}
@@ -394,6 +400,7 @@ static int take_sample(struct run *run, bool all_threads)
 		run->failed++;
 		stacks_add_failed(&run->st, ts_us);
 	} else {
+		run->trimmed += run->s.trimmed > 0;
 		pywalk_resolve(&run->w, &run->s);
 		aggregate(run, ts_us);
 	}
@@ -445,11 +452,12 @@ static double us(uint64_t ns)
 static void print_stats(const struct run *run)
 {
 	fprintf(stderr, "pyflame: stats: samples=%llu idle=%llu failed=%llu late=%llu "
-		"retries=%llu held_one=%llu stopped_us_median=%.1f stopped_us_p99=%.1f "
-		"stopped_us_max=%.1f cycle_us_median=%.1f\n",
+		"retries=%llu trimmed=%llu held_one=%llu stopped_us_median=%.1f "
+		"stopped_us_p99=%.1f stopped_us_max=%.1f cycle_us_median=%.1f\n",
 		(unsigned long long)run->samples, (unsigned long long)run->idle,
 		(unsigned long long)run->failed, (unsigned long long)run->late,
-		(unsigned long long)run->retries, (unsigned long long)run->held_one,
+		(unsigned long long)run->retries, (unsigned long long)run->trimmed,
+		(unsigned long long)run->held_one,
 		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
 		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
 }

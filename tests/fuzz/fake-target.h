@@ -11,5 +11,6 @@
 #define FAKE_TSTATE_CURRENT (FAKE_BASE + 8)	/* _PyThreadState_Current (2.7, 3.6) */
 #define FAKE_CODE_TYPE 0xc0de000ull	/* &PyCode_Type */
 #define FAKE_STR_TYPE 0x5760000ull	/* &PyUnicode_Type (&PyString_Type in 2.7) */
+#define FAKE_FRAME_TYPE 0xf4a3000ull	/* &PyFrame_Type (<= 3.10) */
 
 #endif

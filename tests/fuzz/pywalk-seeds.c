@@ -13,6 +13,7 @@
 #include "fake-target.h"
 #include "linetable.h"
 #include "pyoffsets.h"
+#include "pyops.h"
 
 #define IMG_MAX 16384
 
@@ -109,12 +110,12 @@ static uint64_t make_str(struct img *m, const char *s)
 	return a;
 }
 
-/* Byte offsets 0-3 on the first line, 4-7 on the next, in each format. */
+/* Byte offsets 0-7 on the first line, 8-15 on the next, in each format. */
 static uint64_t make_table(struct img *m)
 {
-	static const uint8_t lnotab[] = { 4, 1 };
-	static const uint8_t pep626[] = { 4, 0, 4, 1 };	/* (length, line delta) */
-	static const uint8_t locations[] = { 0xe9, 0x00, 0xe9, 0x02 };	/* 2 units, no column */
+	static const uint8_t lnotab[] = { 8, 1 };
+	static const uint8_t pep626[] = { 8, 0, 8, 1 };	/* (length, line delta) */
+	static const uint8_t locations[] = { 0xeb, 0x00, 0xeb, 0x02 };	/* 4 units, no column */
 
 	switch (m->o->lt_format) {
 	case LT_LNOTAB:
@@ -127,11 +128,45 @@ static uint64_t make_table(struct img *m)
 	}
 }
 
+#define CODE_BYTES 16	/* each code object's bytecode */
+#define CALL_AT 8	/* the offset callers wait at */
+
+static void first_op(const struct pyop *op, unsigned back, void *arg)
+{
+	uint8_t *code = arg;
+
+	if (!code[0]) {
+		code[0] = op->code;
+		code[1] = (uint8_t)back;
+	}
+}
+
+/* Bytecode whose offset CALL_AT is where a calling frame waits (pyops.h). */
+static void fill_bytecode(const struct pyoffsets *o, uint8_t code[CODE_BYTES])
+{
+	uint8_t op[2] = { 0, 0 };
+
+	memset(code, 0, CODE_BYTES);
+	pyops_each(o->ops, first_op, op);
+	if (op[0])
+		code[CALL_AT - 2 * op[1]] = op[0];
+}
+
 static uint64_t make_code(struct img *m, const char *name, int32_t first)
 {
 	const struct pyoffsets *o = m->o;
-	uint64_t c = place_block(m, o->co_size);
+	uint8_t bytecode[CODE_BYTES];
+	uint64_t c;
 
+	fill_bytecode(o, bytecode);
+	if (o->co_code != PYOFF_NONE) {
+		c = place_block(m, o->co_size);
+		put_ptr(m, c, o->co_code, make_bytes(m, bytecode, CODE_BYTES));
+	} else {
+		c = place_block(m, o->co_code_adaptive + CODE_BYTES);
+		put_ptr(m, c, o->co_units, CODE_BYTES / 2);
+		put(m, c, o->co_code_adaptive, bytecode, CODE_BYTES);
+	}
 	put_ptr(m, c, o->ob_type, FAKE_CODE_TYPE);
 	put_ptr(m, c, o->co_filename, make_str(m, "app.py"));
 	put_ptr(m, c, o->co_name, make_str(m, name));
@@ -142,20 +177,28 @@ static uint64_t make_code(struct img *m, const char *name, int32_t first)
 	return c;
 }
 
-/* A frame of `code` at byte offset 4 (its second line), called by `back`. */
+/*
+ * A frame of `code` called by `back`, at byte offset CALL_AT (its second
+ * line): where a calling frame waits, so `back` is a caller (for <= 3.10,
+ * with the reference a callee holds).
+ */
 static uint64_t make_frame(struct img *m, uint64_t code, uint64_t back)
 {
 	const struct pyoffsets *o = m->o;
 	uint64_t f = place_block(m, o->fr_size);
-	int32_t lasti = 4 / (int32_t)o->lasti_scale;
+	int32_t lasti = CALL_AT / (int32_t)o->lasti_scale;
 
 	put_ptr(m, f, o->fr_back, back);
 	if (o->frame_model == FRAME_OBJECT) {
+		put_ptr(m, f, o->ob_refcnt, 1);
+		put_ptr(m, f, o->ob_type, FAKE_FRAME_TYPE);
+		if (back)
+			put_ptr(m, back, o->ob_refcnt, 2);
 		put_ptr(m, f, o->fr_code, code);
 		put(m, f, o->fr_lasti, &lasti, 4);
 	} else {
 		put_ptr(m, f, o->fr_code, code | (o->exe_tag_mask ? 1 : 0));
-		put_ptr(m, f, o->fr_instr, code + o->co_code_adaptive + 4);
+		put_ptr(m, f, o->fr_instr, code + o->co_code_adaptive + CALL_AT);
 	}
 	return f;
 }

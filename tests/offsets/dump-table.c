@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dump-table.c - print the offset table of one version (given by its --abi
- * number) as "name value" lines, for check-offsets.tap to compare with probe.c.
+ * number) as "name value" lines, for check-offsets.tap to compare with probe.c;
+ * with --ops, its calling opcodes (pyops.h) as "NAME code" lines, which it
+ * compares with the #defines of the version's opcode headers.
  */
 #include "compat.h"
 
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "pyoffsets.h"
+#include "pyops.h"
 
 /* Every field of struct pyoffsets that headers can confirm, by its own name. */
 #define U32(name) { #name, offsetof(struct pyoffsets, name), 4 }
@@ -27,11 +30,12 @@ static const struct field fields[] = {
 	U32(is_next), U32(is_tstate_head), U32(is_ceval_gil), U32(gil_locked), U32(gil_holder),
 	U32(ts_next), U32(ts_interp), U32(ts_frame), U32(ts_cframe), U32(cframe_current_frame),
 	U32(ts_current_frame), U32(ts_thread_id), U32(ts_native_thread_id),
-	U32(ts_datastack_chunk),
-	U32(fr_back), U32(fr_code), U32(fr_lasti), U32(fr_instr), U32(fr_owner), U32(fr_size),
+	U32(ts_datastack_chunk), U32(ts_datastack_top),
+	U32(fr_back), U32(fr_code), U32(fr_lasti), U32(fr_valuestop), U32(fr_state),
+	U32(fr_instr), U32(fr_owner), U32(fr_stacktop), U32(fr_is_entry), U32(fr_size),
 	U32(co_filename), U32(co_name), U32(co_qualname), U32(co_firstlineno), U32(co_linetable),
-	U32(co_firsttraceable), U32(co_code_adaptive), U32(co_size),
-	U32(ob_type), U32(bytes_size), U32(bytes_data), U32(str_length), U32(str_state),
+	U32(co_firsttraceable), U32(co_code_adaptive), U32(co_code), U32(co_units), U32(co_size),
+	U32(ob_refcnt), U32(ob_type), U32(bytes_size), U32(bytes_data), U32(str_length), U32(str_state),
 	U32(str_ascii_data), U32(str_compact_data), U32(str_legacy_data),
 	U8(str_kind_shift), U8(str_compact_shift), U8(str_ascii_shift),
 };
@@ -64,6 +68,19 @@ static void dump(const struct pyoffsets *t)
 	printf("exe_tag_mask %llu\n", (unsigned long long)t->exe_tag_mask);
 }
 
+static void print_op(const struct pyop *op, unsigned back, void *arg)
+{
+	(void)back;
+	(void)arg;
+	printf("%s %u\n", op->name, op->code);
+}
+
+/* "--ops ABI": the calling opcodes of that version, "NAME CODE" a line. */
+static void ops(const struct pyoffsets *t)
+{
+	pyops_each(t->ops, print_op, NULL);
+}
+
 /* "--names": every field name this program knows, one a line. */
 static void names(void)
 {
@@ -82,16 +99,19 @@ int main(int argc, char **argv)
 		names();
 		return 0;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: dump-table ABI (27, 36 ... 315) | --names\n");
+	if (argc != 2 && !(argc == 3 && strcmp(argv[1], "--ops") == 0)) {
+		fprintf(stderr, "usage: dump-table [--ops] ABI (27, 36 ... 315) | --names\n");
 		return 2;
 	}
-	abi = strtoul(argv[1], &end, 10);
-	if (*argv[1] == '\0' || *end != '\0' || abi > 999 ||
+	abi = strtoul(argv[argc - 1], &end, 10);
+	if (*argv[argc - 1] == '\0' || *end != '\0' || abi > 999 ||
 	    !(t = pyoffsets_for_abi((unsigned)abi))) {
-		fprintf(stderr, "dump-table: no table for ABI '%s'\n", argv[1]);
+		fprintf(stderr, "dump-table: no table for ABI '%s'\n", argv[argc - 1]);
 		return 1;
 	}
-	dump(t);
+	if (argc == 3)
+		ops(t);
+	else
+		dump(t);
 	return 0;
 }

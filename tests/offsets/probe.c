@@ -114,6 +114,7 @@ static void print_tstate(void)
 #if PY_AT_LEAST(3, 11)
 	OFF("ts_native_thread_id", PyThreadState, native_thread_id);
 	OFF("ts_datastack_chunk", PyThreadState, datastack_chunk);
+	OFF("ts_datastack_top", PyThreadState, datastack_top);
 #endif
 }
 
@@ -131,26 +132,46 @@ static void print_tstate(void)
 #define FR_CODE f_code
 #define FR_INSTR prev_instr
 #endif
+#if PY_AT_LEAST(3, 14)
+#define FR_STACK stackpointer
+#else
+#define FR_STACK stacktop
+#endif
 static void print_frame(void)
 {
 	size_t end = MAX(MAX(END(FRAME, previous), END(FRAME, FR_CODE)),
-			 MAX(END(FRAME, FR_INSTR), END(FRAME, owner)));
+			 MAX(MAX(END(FRAME, FR_INSTR), END(FRAME, owner)), END(FRAME, FR_STACK)));
 
 	OFF("fr_back", FRAME, previous);
 	OFF("fr_code", FRAME, FR_CODE);
 	OFF("fr_instr", FRAME, FR_INSTR);
 	OFF("fr_owner", FRAME, owner);
+	OFF("fr_stacktop", FRAME, FR_STACK);
+#if !PY_AT_LEAST(3, 12)
+	OFF("fr_is_entry", FRAME, is_entry);
+	end = MAX(end, END(FRAME, is_entry));
+#endif
 	printf("fr_size %zu %zu\n", end, sizeof(FRAME));
 }
 #else
+#if PY_AT_LEAST(3, 10)
+#define FR_LIVE f_state
+#else
+#define FR_LIVE f_stacktop
+#endif
 static void print_frame(void)
 {
 	size_t end = MAX(MAX(END(PyFrameObject, f_back), END(PyFrameObject, f_code)),
-			 END(PyFrameObject, f_lasti));
+			 MAX(END(PyFrameObject, f_lasti), END(PyFrameObject, FR_LIVE)));
 
 	OFF("fr_back", PyFrameObject, f_back);
 	OFF("fr_code", PyFrameObject, f_code);
 	OFF("fr_lasti", PyFrameObject, f_lasti);
+#if PY_AT_LEAST(3, 10)
+	OFF("fr_state", PyFrameObject, f_state);
+#else
+	OFF("fr_valuestop", PyFrameObject, f_stacktop);
+#endif
 	printf("fr_size %zu %zu\n", end, sizeof(PyFrameObject));
 }
 #endif
@@ -170,6 +191,9 @@ static void print_code(void)
 	OFF("co_qualname", PyCodeObject, co_qualname);
 	OFF("co_firsttraceable", PyCodeObject, _co_firsttraceable);
 	OFF("co_code_adaptive", PyCodeObject, co_code_adaptive);
+	OFF("co_units", PyCodeObject, ob_base.ob_size);
+#else
+	OFF("co_code", PyCodeObject, co_code);
 #endif
 }
 
@@ -189,6 +213,7 @@ static void print_code(void)
 
 static void print_objects(void)
 {
+	OFF("ob_refcnt", PyObject, ob_refcnt);
 	OFF("ob_type", PyObject, ob_type);
 #if PY_MAJOR_VERSION == 2
 	OFF("bytes_size", PyStringObject, ob_size);

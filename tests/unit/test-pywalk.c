@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "linetable.h"
+#include "pyops.h"
 #include "pywalk.h"
 #include "tap.h"
 
@@ -18,6 +19,8 @@
 #define HEAP (1u << 20)
 #define CODE_TYPE 0x5001000ull
 #define STR_TYPE 0x5002000ull
+#define FRAME_TYPE 0x5003000ull
+#define CODE_UNITS 32		/* every fake code object's bytecode */
 
 struct fake {
 	uint8_t *mem;
@@ -63,6 +66,7 @@ static void fake_init(struct fake *f, const struct pyoffsets *t)
 	f->loc.off = *t;
 	f->loc.code_type = CODE_TYPE;
 	f->loc.str_type = STR_TYPE;
+	f->loc.frame_type = FRAME_TYPE;
 	f->region = (struct remote_region){ BASE, f->mem, HEAP };
 	remote_open_image(&f->r, &f->region, 1);
 	stacks_init(&f->st, false);
@@ -116,12 +120,12 @@ static uint64_t make_bytes(struct fake *f, const uint8_t *b, size_t n)
 	return a;
 }
 
-/* Every format maps byte offsets 0-3 to firstlineno and 4-7 to the next line. */
+/* Every format maps byte offsets 0-15 to firstlineno and 16-31 to the next line. */
 static uint64_t make_table(struct fake *f)
 {
-	static const uint8_t lnotab[] = { 4, 1 };
-	static const uint8_t pep626[] = { 4, 0, 4, 1 };
-	static const uint8_t locations[] = { 0xe9, 0x00, 0xe9, 0x02 };
+	static const uint8_t lnotab[] = { 16, 1 };
+	static const uint8_t pep626[] = { 16, 0, 16, 1 };
+	static const uint8_t locations[] = { 0xef, 0x00, 0xef, 0x02 };	/* 8 units each */
 
 	switch (f->loc.off.lt_format) {
 	case LT_LNOTAB:
@@ -134,12 +138,50 @@ static uint64_t make_table(struct fake *f)
 	}
 }
 
+/*
+ * A call each version's frames wait on (pyops.h), and where: 3.11 and 3.12
+ * point past its inline cache, later versions at the instruction.
+ */
+static void call_op(const struct pyoffsets *o, uint8_t *op, int *before)
+{
+	static const uint8_t ops[] = { [OPS_311] = 171, [OPS_312] = 171, [OPS_313] = 53,
+				       [OPS_314] = 52, [OPS_315] = 50 };
+	static const int8_t back[] = { [OPS_311] = 8, [OPS_312] = 6, [OPS_315] = 0 };
+
+	*op = ops[o->ops];
+	*before = back[o->ops];
+}
+
+#define NOT_CALLING_1 12	/* offsets of no call (line first) */
+#define NOT_CALLING_2 28	/* (line first + 1) */
+
+/* Put a call at every even offset a frame can wait on (3.11+), but two. */
+static void fill_calls(struct fake *f, uint64_t c)
+{
+	const struct pyoffsets *o = &f->loc.off;
+	uint8_t op;
+	int before;
+
+	if (o->ops == OPS_NONE)
+		return;
+	call_op(o, &op, &before);
+	for (int at = 0; at < 2 * CODE_UNITS; at += 2)
+		if (at - before >= 0 && at != NOT_CALLING_1 && at != NOT_CALLING_2)
+			put(f, c, o->co_code_adaptive + (uint32_t)(at - before), &op, 1);
+}
+
 static uint64_t make_code(struct fake *f, const char *file, const char *name, int first)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t c = alloc(f, o->co_size + 64);
+	uint64_t c = alloc(f, o->co_size + 2 * CODE_UNITS);
+	uint8_t bytecode[2 * CODE_UNITS] = { 0 };
 
 	put_ptr(f, c, o->ob_type, CODE_TYPE);
+	if (o->co_code != PYOFF_NONE)
+		put_ptr(f, c, o->co_code, make_bytes(f, bytecode, sizeof bytecode));
+	else
+		put_ptr(f, c, o->co_units, CODE_UNITS);
+	fill_calls(f, c);
 	put_ptr(f, c, o->co_filename, make_str(f, file));
 	put_ptr(f, c, o->co_name, make_str(f, name));
 	if (o->co_qualname != PYOFF_NONE)
@@ -156,6 +198,11 @@ struct spec {			/* one frame, leaf first in arrays */
 	uint8_t owner;		/* 3.11+ */
 };
 
+/*
+ * A frame of spec `sp` called by `back`. Frames are made callers, outermost
+ * first: the next frame made on top of this one makes it a caller (for
+ * <= 3.10, one more reference).
+ */
 static uint64_t make_frame(struct fake *f, const struct spec *sp, uint64_t back)
 {
 	const struct pyoffsets *o = &f->loc.off;
@@ -164,6 +211,10 @@ static uint64_t make_frame(struct fake *f, const struct spec *sp, uint64_t back)
 
 	put_ptr(f, fr, o->fr_back, back);
 	if (o->frame_model == FRAME_OBJECT) {
+		put_ptr(f, fr, o->ob_refcnt, 1);
+		put_ptr(f, fr, o->ob_type, FRAME_TYPE);
+		if (back)
+			put_ptr(f, back, o->ob_refcnt, 2);
 		put_ptr(f, fr, o->fr_code, code);
 		put_i32(f, fr, o->fr_lasti, sp->addr / (int)o->lasti_scale);
 		return fr;
@@ -256,9 +307,9 @@ static bool frame_is(struct fake *f, uint32_t id, const char *file, const char *
 }
 
 static const struct spec thread_a[] = {
-	{ "app.py", "inner", 10, 4, 0 },	/* line 11 */
-	{ "app.py", "outer", 20, 0, 0 },	/* line 20 */
-	{ "app.py", "<module>", 1, 6, 0 },	/* line 2 */
+	{ "app.py", "inner", 10, 20, 0 },	/* line 11 */
+	{ "app.py", "outer", 20, 8, 0 },	/* line 20 */
+	{ "app.py", "<module>", 1, 24, 0 },	/* line 2 */
 };
 static const struct spec thread_b[] = { { "worker.py", "run", 30, 2, 0 } };
 
@@ -336,61 +387,160 @@ static void set_instr(struct fake *f, uint64_t fr, int addr)
 	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)addr);
 }
 
-/* Set the innermost frame pointer of thread state `ts`. */
-static void set_top(struct fake *f, uint64_t ts, uint64_t top)
+static uint64_t back_of(struct fake *f, uint64_t fr)
+{
+	uint64_t back;
+
+	memcpy(&back, f->mem + (fr - BASE) + f->loc.off.fr_back, 8);
+	return back;
+}
+
+/* Make frame `fr` look as it does while it runs, not waiting on a call. */
+static void set_running(struct fake *f, uint64_t fr)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t cf;
 
-	if (o->frame_model == FRAME_OBJECT) {
-		put_ptr(f, ts, o->ts_frame, top);
-	} else if (o->frame_model == FRAME_CFRAME) {
-		memcpy(&cf, f->mem + (ts - BASE) + o->ts_cframe, 8);
-		put_ptr(f, cf, o->cframe_current_frame, top);
-	} else {
-		put_ptr(f, ts, o->ts_current_frame, top);
+	switch (o->caller_model) {
+	case CALLER_REFCNT:
+		put_ptr(f, fr, o->ob_refcnt, 1);
+		break;
+	case CALLER_STACKTOP:
+		put_i32(f, fr, o->fr_stacktop, -1);
+		break;
+	case CALLER_OPCODE:
+		set_instr(f, fr, NOT_CALLING_2);
+		break;
 	}
 }
 
+/* Make frame `fr` look as one that returned: a freed frame object (<= 3.10),
+ * a 3.14+ frame without code; else the same as running. */
+static void set_returned(struct fake *f, uint64_t fr)
+{
+	const struct pyoffsets *o = &f->loc.off;
+
+	if (o->frame_model == FRAME_OBJECT)
+		put_ptr(f, fr, o->ob_refcnt, 0);
+	else if (o->exe_tag_mask)
+		put_ptr(f, fr, o->fr_code, 0);
+	else
+		set_running(f, fr);
+}
+
+static int capture_depth(struct fake *f, bool *whole)
+{
+	if (pywalk_capture(&f->w, true, &f->s) != 0 || f->s.nthreads != 1)
+		return -1;
+	pywalk_resolve(&f->w, &f->s);
+	*whole = f->s.whole;
+	return (int)f->s.threads[0].depth;
+}
+
 /*
- * pywalk_verify: the innermost frame may run on; a caller that moved, a
- * frame that holds other code, or a thread whose top moved is a torn read.
+ * The capture of a running target: one batched read once the plan is
+ * learnt; frames pushed after their caller was copied are dropped.
  */
-static void test_verify(const struct pyoffsets *t)
+static void test_snapshot(const struct pyoffsets *t)
 {
 	struct fake f;
-	uint64_t interp, ts, top, caller, other;
+	uint64_t interp, top, caller;
+	bool whole;
 
 	fake_init(&f, t);
 	interp = make_interp(&f);
 	top = make_chain(&f, thread_a, 3);
-	memcpy(&caller, f.mem + (top - BASE) + t->fr_back, 8);
-	ts = make_thread(&f, interp, top, 7);
-	other = make_chain(&f, thread_b, 1);
+	caller = back_of(&f, top);
+	make_thread(&f, interp, top, 7);
 	fake_walker(&f);
-	ok(pywalk_capture(&f.w, true, &f.s) == 0 && pywalk_verify(&f.w, &f.s) == 0,
-	   "%s: verify: an unchanged stack passes", t->name);
-	set_instr(&f, top, 4);
-	ok(pywalk_verify(&f.w, &f.s) == 0, "%s: verify: the innermost frame may move on", t->name);
-	set_instr(&f, caller, 2);
-	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a caller that moved is torn",
+	ok(capture_depth(&f, &whole) == 3 && !whole, "%s: the first capture reads as it goes",
 	   t->name);
-	ok(pywalk_capture(&f.w, true, &f.s) == 0 && pywalk_verify(&f.w, &f.s) == 0,
-	   "%s: verify: read again, it passes", t->name);
-	set_top(&f, ts, other);
-	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a new innermost frame is torn",
-	   t->name);
-	set_top(&f, ts, top);
-	memcpy(f.mem + (caller - BASE) + t->fr_code, f.mem + (other - BASE) + t->fr_code, 8);
-	ok(pywalk_verify(&f.w, &f.s) == -PF_ETORN, "%s: verify: a frame with other code is torn",
-	   t->name);
+	ok(capture_depth(&f, &whole) == 3 && whole && f.r.reads > 0,
+	   "%s: the next one is one batched read", t->name);
+	set_returned(&f, top);
+	set_running(&f, caller);
+	ok(capture_depth(&f, &whole) == 2 && whole && f.s.trimmed == 1 &&
+	   strcmp(stacks_str(&f.st, stacks_frame(&f.st, f.s.frames[f.s.threads[0].first])->name,
+			     NULL), "outer") == 0,
+	   "%s: a frame pushed after its caller's copy is dropped", t->name);
+	fake_release(&f);
+}
+
+/* A thread's outermost frame changes only once captures agree on it. */
+static void test_anchor(const struct pyoffsets *t)
+{
+	struct spec root = { "boot.py", "bootstrap", 1, 8, 0 };
+	struct fake f;
+	uint64_t interp, top, module, boot;
+	bool whole;
+	int depth[PYWALK_ANCHOR_MOVES];
+
+	fake_init(&f, t);
+	interp = make_interp(&f);
+	top = make_chain(&f, thread_a, 3);
+	module = back_of(&f, back_of(&f, top));
+	make_thread(&f, interp, top, 7);
+	fake_walker(&f);
+	capture_depth(&f, &whole);
+	ok(capture_depth(&f, &whole) == 3 && whole, "%s: anchored at its outermost frame", t->name);
+	boot = make_frame(&f, &root, 0);
+	put_ptr(&f, module, t->fr_back, boot);
+	if (t->frame_model == FRAME_OBJECT)
+		put_ptr(&f, boot, t->ob_refcnt, 2);
+	for (int i = 0; i < PYWALK_ANCHOR_MOVES; i++) {
+		depth[i] = capture_depth(&f, &whole);
+		if (i < PYWALK_ANCHOR_MOVES - 1)
+			ok(depth[i] == 4 && !whole, "%s: a new outermost frame, %d time(s): not whole",
+			   t->name, i + 1);
+	}
+	ok(depth[PYWALK_ANCHOR_MOVES - 1] == 4 && whole, "%s: taken after %d captures", t->name,
+	   PYWALK_ANCHOR_MOVES);
+	if (t->caller_model == CALLER_REFCNT) {
+		set_instr(&f, back_of(&f, top), 24);
+		ok(capture_depth(&f, &whole) == 4 && !whole,
+		   "%s: a caller found elsewhere than last time: not whole", t->name);
+		ok(capture_depth(&f, &whole) == 4 && whole, "%s: found there again: whole", t->name);
+	}
+	fake_release(&f);
+}
+
+/* A running caller ends the stack, and so does a callee that returned; a
+ * stack with no live frame is torn. */
+static void test_running_callers(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp, top, caller, module;
+	bool whole;
+
+	fake_init(&f, t);
+	interp = make_interp(&f);
+	top = make_chain(&f, thread_a, 3);
+	caller = back_of(&f, top);
+	module = back_of(&f, caller);
+	make_thread(&f, interp, top, 7);
+	fake_walker(&f);
+	set_running(&f, module);
+	ok(capture_depth(&f, &whole) == 1 &&
+	   frame_is(&f, f.s.frames[f.s.threads[0].first], "app.py", "<module>", 2),
+	   "%s: a running outermost frame: the stack it had when copied", t->name);
+	if (t->frame_model == FRAME_OBJECT || t->exe_tag_mask) {
+		set_returned(&f, caller);
+		if (t->frame_model == FRAME_OBJECT)
+			put_ptr(&f, module, t->ob_refcnt, 2);
+		else
+			set_instr(&f, module, 24);
+		ok(capture_depth(&f, &whole) == 1 && f.s.trimmed == 2,
+		   "%s: a returned frame between live ones: the stack ends below it", t->name);
+		put_ptr(&f, module, t->frame_model == FRAME_OBJECT ? t->ob_refcnt : t->fr_code, 0);
+		ok(pywalk_capture(&f.w, true, &f.s) == -PF_ETORN,
+		   "%s: a returned outermost frame: torn", t->name);
+	}
 	fake_release(&f);
 }
 
 static void test_depth_limit(const struct pyoffsets *t)
 {
 	struct fake f;
-	struct spec sp = { "deep.py", "recurse", 5, 4, 0 };
+	struct spec sp = { "deep.py", "recurse", 5, 16, 0 };
 	uint64_t interp, back;
 	const struct pythread *th;
 
@@ -400,8 +550,12 @@ static void test_depth_limit(const struct pyoffsets *t)
 	for (int i = 1; i < 3000; i++) {	/* frames share one code object */
 		uint64_t fr = alloc(&f, 256);
 
+		if (t->frame_model == FRAME_OBJECT)
+			put_ptr(&f, back, t->ob_refcnt, 2);
 		memcpy(f.mem + (fr - BASE), f.mem + (back - BASE), 256);
 		put_ptr(&f, fr, t->fr_back, back);
+		if (t->frame_model == FRAME_OBJECT)
+			put_ptr(&f, fr, t->ob_refcnt, 1);
 		back = fr;
 	}
 	make_thread(&f, interp, back, 1);
@@ -424,9 +578,9 @@ static void test_interp_frames(const struct pyoffsets *t)
 {
 	struct spec sp[] = {
 		{ "app.py", "fresh", 40, 0, 0 },	/* incomplete: skipped */
-		{ "app.py", "gen", 50, 0, 1 },		/* generator: kept, line 50 */
-		{ "<shim>", "<trampoline>", 1, 4, 3 },	/* entry frame from 3.12 */
-		{ "app.py", "main", 60, 4, 0 },		/* line 61 */
+		{ "app.py", "gen", 50, 8, 1 },		/* generator: kept, line 50 */
+		{ "<shim>", "<trampoline>", 1, 8, 3 },	/* entry frame from 3.12 */
+		{ "app.py", "main", 60, 20, 0 },	/* line 61 */
 	};
 	struct fake f;
 	uint64_t interp, top, fr, code;
@@ -487,7 +641,9 @@ int main(void)
 		test_threads(all[i]);
 		test_cycle_and_type(all[i]);
 		test_depth_limit(all[i]);
-		test_verify(all[i]);
+		test_snapshot(all[i]);
+		test_anchor(all[i]);
+		test_running_callers(all[i]);
 		if (all[i]->frame_model != FRAME_OBJECT)
 			test_interp_frames(all[i]);
 		test_garbage(all[i]);

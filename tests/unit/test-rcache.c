@@ -120,6 +120,25 @@ static void test_used(void)
 	rcache_release(&c);
 }
 
+/* rcache.reads: the batch counts once, each read it did not cover once. */
+static void test_read_count(void)
+{
+	struct remote_region region = { BASE, mem, sizeof mem };
+	struct rcache_span sp[] = { { BASE + 10, 64 }, { BASE + 3 * RCACHE_PAGE, 128 } };
+	struct remote r;
+	struct rcache c;
+
+	open_cache(&r, &c, &region, 1, 5);
+	ok(rcache_prefetch(&c, sp, 2) && c.reads == 1, "a batch is one read");
+	ok(read_is(&c, BASE + 20, 8) && read_is(&c, BASE + 3 * RCACHE_PAGE + 64, 64) &&
+	   c.reads == 1, "reads inside it cost none");
+	ok(read_is(&c, BASE + 6 * RCACHE_PAGE, 8) && c.reads == 2, "a read outside it counts");
+	ok(rcache_prefetch(&c, sp, 2) && c.reads == 2, "a batch of what is held reads nothing");
+	rcache_reset(&c);
+	ok(c.reads == 0, "a reset starts the count again");
+	rcache_release(&c);
+}
+
 /* Regions that are not whole pages: every read must still succeed. */
 static void test_unaligned_regions(void)
 {
@@ -148,6 +167,7 @@ int main(void)
 	test_reads();
 	test_prefetch();
 	test_used();
+	test_read_count();
 	test_unaligned_regions();
 	return done_testing();
 }
