@@ -107,8 +107,100 @@ def deep_recursion():
     recurse(100)
 
 
+# Calls that 3.11+ makes without C in between once specialised: through a
+# property, __getitem__, __init__, __getattribute__, a generator in a for
+# loop, f(*args, **kw), keywords and a bound method. warmed() runs each
+# often enough to be specialised before the call that parks.
+class Props(object):
+    def __init__(self, then):
+        self.then = then
+
+    @property
+    def value(self):
+        return self.then()
+
+
+class Items(object):
+    def __init__(self, then):
+        self.then = then
+
+    def __getitem__(self, key):
+        return self.then()
+
+
+class Made(object):
+    def __init__(self, then):
+        then()
+
+
+class Looked(object):
+    def __init__(self, then):
+        object.__setattr__(self, "then", then)
+
+    def __getattribute__(self, name):
+        return object.__getattribute__(self, "then")()
+
+
+class Bound(object):
+    def call(self, then):
+        return then()
+
+
+def via_property(then):
+    return Props(then).value
+
+
+def via_getitem(then):
+    return Items(then)[0]
+
+
+def via_init(then):
+    return Made(then)
+
+
+def via_getattribute(then):
+    return Looked(then).anything
+
+
+def yield_one(then):
+    yield then()
+
+
+def via_generator(then):
+    for value in yield_one(then):
+        pass
+
+
+def via_star_call(then):
+    return spread(*(1, 2), **{"then": then})
+
+
+def via_keywords(then):
+    return spread(1, b=2, then=then)
+
+
+def via_method(then):
+    return Bound().call(then)
+
+
+def noop():
+    return None
+
+
+def warmed(scenario):
+    def run():
+        for _ in range(64):
+            scenario(noop)
+        scenario(park)
+    run.__name__ = "warm_" + scenario.__name__
+    return run
+
+
 SCENARIOS = [chain_a, consume_generator, call_nested_method, sort_with_key,
-             multiline_call, callback_from_c, deep_recursion]
+             multiline_call, callback_from_c, deep_recursion] + \
+    [warmed(s) for s in (via_property, via_getitem, via_init, via_getattribute,
+                         via_generator, via_star_call, via_keywords,
+                         via_method)]
 
 
 def stack_of(frame, qualified=False):

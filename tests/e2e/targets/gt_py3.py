@@ -52,4 +52,27 @@ def 函数(park):
     𠜎(park)
 
 
-SCENARIOS = [drive_coroutine, drive_async_generator, drive_yield_from, 函数]
+async def awaited(then):
+    return then()
+
+
+async def awaiting(then):
+    return await awaited(then)
+
+
+def drive_awaiting(then):
+    coro = awaiting(then)
+    try:
+        coro.send(None)
+    except StopIteration:
+        pass
+
+
+def drive_awaiting_warmed(park):
+    for _ in range(64):
+        drive_awaiting(lambda: None)
+    drive_awaiting(park)
+
+
+SCENARIOS = [drive_coroutine, drive_async_generator, drive_yield_from, 函数,
+             drive_awaiting_warmed]
