@@ -37,6 +37,13 @@ target is stopped while it is read) and "nonblocking" (--nonblocking).
     start to exit, median.
  7. Failed and retried samples: failed= and retries= over samples=, summed
     over the runs of figures 1 and 2.
+ 8. Validity on a stack that never holds still: recursion.py (a recursion
+    17 deep rebuilt millions of times a second) at -r 0.001 for VALID_S
+    seconds, --nonblocking and default mode, VALID_REPS runs summed: kept %
+    (samples - failed, over samples), torn % (stacks written that cannot be
+    real: not rooted at <module> -> main, or with more than 17 frames of
+    sum_up_to or another function above it, over the stacks written), and
+    pyflame's CPU per kept sample (median of the runs).
 
 --compare runs another profiler on the same targets, for figures 1, 2, 3
 and 7. --compare-samples is a regular expression whose group "samples" (and,
@@ -108,13 +115,15 @@ GOAL_STOPPED_US = 60.0
 GOAL_SLOWDOWN_PCT = {100: 1.0, 1000: 5.0}
 GOAL_RSS_KIB = 2048
 GOAL_STARTUP_MS = 2.0
+GOAL_KEPT_PCT = {"3.11+": 99.0, "older": 95.0}
 
 QUICK = {"cpu_s": 1.0, "cpu_reps": 1, "peak_s": 1.0, "peak_reps": 1,
          "job_iterations": 10000000, "job_reps": 3, "rss_s": 5.0,
-         "startup_reps": 5}
+         "startup_reps": 5, "valid_s": 1.0, "valid_reps": 1}
 FULL = {"cpu_s": 3.0, "cpu_reps": 3, "peak_s": 3.0, "peak_reps": 3,
         "job_iterations": 30000000, "job_reps": 7, "rss_s": 60.0,
-        "startup_reps": 21}
+        "startup_reps": 21, "valid_s": 2.0, "valid_reps": 3}
+FIGURES = ("startup", "cpu", "peak", "slowdown", "rss", "validity")
 
 LIVE = set()  # every process started and not yet reaped
 
@@ -690,16 +699,71 @@ def startup(ctx, target):
                                                 "runs_ms": rs})
 
 
+RECURSION_DEPTH = 17
+
+
+def torn_stack(line):
+    """Whether a collapsed line of recursion.py cannot be a real stack."""
+    stack = line.rpartition(" ")[0]
+    if stack in ("(idle)", "(failed)"):
+        return False
+    funcs = [frame.split(":")[-2 if frame.count(":") >= 2 else -1]
+             for frame in stack.split(";")]
+    rest = funcs[2:]
+    return funcs[:2] != ["<module>", "main"] or len(rest) > RECURSION_DEPTH \
+        or any(f != "sum_up_to" for f in rest)
+
+
+def validity_run(ctx, mode, target):
+    argv = ctx.pyflame.argv(mode, target.pid, ctx.plan["valid_s"], CPU_INTERVAL)
+    with Profiler(argv) as prof:
+        fin = prof.finish(ctx.plan["valid_s"] + EXIT_MARGIN_S)
+    check_exit(argv, fin)
+    stats = parse_stats(argv, fin)
+    torn = sum(int(l.rpartition(" ")[2]) for l in fin.out.splitlines()
+               if torn_stack(l))
+    return {"cpu_us": fin.cpu_us, "samples": stats["samples"],
+            "failed": stats["failed"], "retries": stats["retries"],
+            "written": count_stacks(fin.out), "torn": torn}
+
+
+def validity(ctx):
+    """Figure 8: {mode: cell} with kept_pct, torn_pct, cpu_us_per_kept."""
+    def summarize(col, rs):
+        samples = sum(r["samples"] for r in rs)
+        kept = samples - sum(r["failed"] for r in rs)
+        return {"kept_pct": 100.0 * kept / max(samples, 1),
+                "torn_pct": 100.0 * sum(r["torn"] for r in rs)
+                / max(sum(r["written"] for r in rs), 1),
+                "cpu_us_per_kept": statistics.median(
+                    r["cpu_us"] / max(r["samples"] - r["failed"], 1)
+                    for r in rs),
+                "retries_per_sample": sum(r["retries"] for r in rs)
+                / max(samples, 1), "runs": rs}
+    try:
+        with Target(ctx, "recursion.py") as target:
+            runs, errors = interleaved(
+                ctx, ctx.modes, ctx.plan["valid_reps"],
+                lambda mode: validity_run(ctx, mode, target))
+    except BenchError as e:
+        number = ctx.error(e)
+        return {c: {"error": number} for c in ctx.modes}
+    return cells(runs, errors, summarize)
+
+
 def interpreter_figures(ctx):
-    """All figures for ctx.python; errors are recorded in ctx."""
+    """The figures asked for (ctx.figures) for ctx.python; errors are
+    recorded in ctx."""
     result = {}
     with Target(ctx, "idle.py") as idle:
         ctx.pyflame.probe(idle.pid)
-        result["startup"] = startup(ctx, idle)
-    result["cpu"] = cpu_figures(ctx)
-    result["peak"] = peak_rate(ctx)
-    result["slowdown"] = slowdown(ctx)
-    result["rss"] = peak_rss(ctx)
+        if "startup" in ctx.figures:
+            result["startup"] = startup(ctx, idle)
+    steps = (("cpu", cpu_figures), ("peak", peak_rate), ("slowdown", slowdown),
+             ("rss", peak_rss), ("validity", validity))
+    for name, measure in steps:
+        if name in ctx.figures:
+            result[name] = measure(ctx)
     return result
 
 
@@ -721,6 +785,7 @@ class Context(object):
         self.counted_columns = self.modes + (
             [COMPARE] if self.compare_samples else [])
         self.cpus = cpus  # (target CPU, profiler CPU) or None
+        self.figures = args.only.split(",") if args.only else FIGURES
         self.python = None
         self.errors = []
 
@@ -1009,19 +1074,53 @@ def report_failed(ctx, figures):
     return lines
 
 
+def report_validity(ctx, version, valid):
+    goal = GOAL_KEPT_PCT["3.11+" if version_tuple(version) >= (3, 11)
+                         else "older"]
+    lines = ["8. a stack that never holds still (recursion.py, -r %g, %g s, "
+             "%d runs)" % (CPU_INTERVAL, ctx.plan["valid_s"],
+                           ctx.plan["valid_reps"])]
+    for key, label, fmt in (("kept_pct", "kept %", "%.1f %%"),
+                            ("torn_pct", "torn %", "%.2f %%"),
+                            ("retries_per_sample", "retries per sample",
+                             "%.2f"),
+                            ("cpu_us_per_kept", "CPU per kept sample",
+                             "%.1f us")):
+        texts = {c: cell_text(valid.get(c), fmt, key) for c in ctx.modes}
+        mark = ""
+        if key == "kept_pct" and "nonblocking" in ctx.modes:
+            mark = ">= %g %% (nonblocking): %s" % (goal, verdict(
+                valid, key, lambda v: v >= goal, ["nonblocking"]))
+        elif key == "torn_pct":
+            mark = "0: %s" % verdict(valid, key, lambda v: v == 0, ctx.modes)
+        lines.append(row(ctx, label, texts, mark))
+    return lines
+
+
+def version_tuple(version):
+    try:
+        return tuple(int(x) for x in version.split(".")[:2])
+    except ValueError:
+        return (0, 0)
+
+
 def report_interpreter(ctx, version, figures):
     head = "== Python %s (%s) " % (version, ctx.python)
     lines = [head + "=" * max(0, 78 - len(head))]
     if figures:
         lines.append(row(ctx, "", {c: c for c in ctx.columns}, "goal"))
-        for part in (report_cpu(ctx, figures["cpu"]),
-                     report_peak(ctx, figures["peak"]),
-                     report_slowdown(ctx, figures["slowdown"]),
-                     report_stopped(ctx, figures["cpu"]),
-                     report_rss(ctx, figures["rss"]),
-                     report_startup(ctx, figures["startup"]),
-                     report_failed(ctx, figures)):
-            lines += part
+        parts = (("cpu", lambda f: report_cpu(ctx, f["cpu"])),
+                 ("peak", lambda f: report_peak(ctx, f["peak"])),
+                 ("slowdown", lambda f: report_slowdown(ctx, f["slowdown"])),
+                 ("cpu", lambda f: report_stopped(ctx, f["cpu"])),
+                 ("rss", lambda f: report_rss(ctx, f["rss"])),
+                 ("startup", lambda f: report_startup(ctx, f["startup"])),
+                 ("peak", lambda f: report_failed(ctx, f)),
+                 ("validity", lambda f: report_validity(ctx, version,
+                                                        f["validity"])))
+        for name, part in parts:
+            if name in figures and (name != "peak" or "cpu" in figures):
+                lines += part(figures)
     for i, err in enumerate(ctx.errors, 1):
         lines.append("error [%d]: %s" % (i, err.replace("\n", "\n    ")))
     return "\n".join(lines) + "\n"
@@ -1076,7 +1175,12 @@ def parse_args(argv):
                         "measure nothing")
     p.add_argument("--json", metavar="FILE",
                    help="also write the figures here")
+    p.add_argument("--only", metavar="FIGURES",
+                   help="measure only these, comma-separated: %s"
+                   % ",".join(FIGURES))
     args = p.parse_args(argv)
+    if args.only and not set(args.only.split(",")) <= set(FIGURES):
+        p.error("--only takes some of %s" % ",".join(FIGURES))
     if args.compare:
         try:
             compare_argv(args.compare, 1, CPU_INTERVAL, 1)
