@@ -961,7 +961,7 @@ void pywalk_resolve(struct pywalk *w, struct pysample *s)
 	for (size_t i = 0; i < s->nframes; i++) {
 		const struct pyframe *f = &s->found[i];
 
-		s->frames[i] = stacks_intern_frame(w->st, f->file, f->name, f->line);
+		s->frames[i] = stacks_intern_pyframe(w->st, f->file, f->name, f->line);
 	}
 }
 

@@ -27,18 +27,45 @@ static void add_clean(struct strbuf *out, const char *s, size_t len,
 	}
 }
 
+static void add_str(struct strbuf *out, const struct stacks *st, uint32_t id, unsigned flags)
+{
+	size_t len;
+	const char *s = stacks_str(st, id, &len);
+
+	add_clean(out, s, len, flags);
+}
+
+/* "object!symbol", or "object+0xOFFSET" where no symbol covers the address. */
+static void add_native(struct strbuf *out, const struct stacks *st, const struct frame *f,
+		       unsigned flags)
+{
+	add_str(out, st, f->file, flags);
+	if (stacks_str(st, f->name, NULL)[0]) {
+		strbuf_addch(out, '!');
+		add_str(out, st, f->name, flags);
+	} else {
+		strbuf_addf(out, "+0x%" PRIx64, f->offset);
+	}
+}
+
 static void add_frame(struct strbuf *out, const struct stacks *st,
 		      const struct frame *f, unsigned flags)
 {
-	size_t len;
-	const char *s = stacks_str(st, f->file, &len);
-
-	add_clean(out, s, len, flags);
-	strbuf_addch(out, ':');
-	s = stacks_str(st, f->name, &len);
-	add_clean(out, s, len, flags);
-	if (flags & RENDER_LINE_NUMBERS)
-		strbuf_addf(out, ":%" PRId32, f->line);
+	switch (f->kind) {
+	case FRAME_NATIVE:
+		add_native(out, st, f, flags);
+		return;
+	case FRAME_PROCESS:
+	case FRAME_THREAD:
+		add_str(out, st, f->name, flags);
+		return;
+	default:
+		add_str(out, st, f->file, flags);
+		strbuf_addch(out, ':');
+		add_str(out, st, f->name, flags);
+		if (flags & RENDER_LINE_NUMBERS)
+			strbuf_addf(out, ":%" PRId32, f->line);
+	}
 }
 
 void render_build(struct render *r, const struct stacks *st, unsigned flags)

@@ -18,9 +18,11 @@ enum render_flags {
 };
 
 /*
- * The text of every frame of one struct stacks, rendered once. In file and
- * function names, control characters (< 0x20 and 0x7f) always become '?';
- * other bytes, UTF-8 included, pass unchanged. `st` is borrowed and must not
+ * The text of every frame of one struct stacks, rendered once: a Python
+ * frame as "file:function" or "file:function:line", a native frame as
+ * "object!symbol" or "object+0xOFFSET" (no symbol covers it), a process or
+ * thread root as its label. In names, control characters (< 0x20 and 0x7f)
+ * always become '?'; other bytes, UTF-8 included, pass unchanged. `st` is borrowed and must not
  * change while the render is in use; `text` and `off` belong to the render.
  */
 struct render {

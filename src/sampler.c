@@ -285,6 +285,13 @@ static int open_output(struct run *run)
 
 /* ----------------------------------------------------------- sampling */
 
+static uint32_t origin_of(struct run *run, const struct pythread *t)
+{
+	const struct origin o = { run->t.pid, (int32_t)t->native_id, t->thread_id };
+
+	return stacks_intern_origin(&run->st, &o);
+}
+
 static void aggregate(struct run *run, uint64_t ts_us)
 {
 	const struct pysample *s = &run->s;
@@ -295,7 +302,7 @@ static void aggregate(struct run *run, uint64_t ts_us)
 
 		if (!t->depth)
 			continue;
-		stacks_add(&run->st, s->frames + t->first, t->depth, 1, ts_us);
+		stacks_add(&run->st, s->frames + t->first, t->depth, origin_of(run, t), 1, ts_us);
 		any = true;
 	}
 	if (!any) {
@@ -512,7 +519,8 @@ static int dump(struct run *run)
 			continue;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, run->s.frames + t->first, t->depth, 1, 0);
+		dt[n++].stack = stacks_add(&run->st, run->s.frames + t->first, t->depth,
+					   origin_of(run, t), 1, 0);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);

@@ -56,11 +56,20 @@ static uint64_t hash_ids(const uint32_t *ids, size_t n)
 	return mix64(h);
 }
 
-static uint64_t hash_frame(uint32_t file, uint32_t name, int32_t line)
+static uint64_t hash_frame(const struct frame *f)
 {
-	const uint32_t key[3] = { file, name, (uint32_t)line };
+	const uint32_t key[6] = { f->file, f->name, (uint32_t)f->line, f->kind,
+				  (uint32_t)f->offset, (uint32_t)(f->offset >> 32) };
 
-	return hash_ids(key, 3);
+	return hash_ids(key, 6);
+}
+
+static uint64_t hash_origin(const struct origin *o)
+{
+	const uint32_t key[4] = { (uint32_t)o->pid, (uint32_t)o->tid, (uint32_t)o->thread,
+				  (uint32_t)(o->thread >> 32) };
+
+	return hash_ids(key, 4);
 }
 
 static uint32_t next_id(size_t n, const char *what)
@@ -114,9 +123,12 @@ static uint64_t str_hash_of(const struct stacks *st, uint32_t id)
 
 static uint64_t frame_hash_of(const struct stacks *st, uint32_t id)
 {
-	const struct frame *f = &st->frames[id];
+	return hash_frame(&st->frames[id]);
+}
 
-	return hash_frame(f->file, f->name, f->line);
+static uint64_t origin_hash_of(const struct stacks *st, uint32_t id)
+{
+	return hash_origin(&st->origins[id]);
 }
 
 static uint64_t stack_hash_of(const struct stacks *st, uint32_t id)
@@ -140,6 +152,8 @@ void stacks_release(struct stacks *st)
 	free(st->str_idx.slots);
 	free(st->frames);
 	free(st->frame_idx.slots);
+	free(st->origins);
+	free(st->origin_idx.slots);
 	free(st->frame_ids);
 	free(st->stacks);
 	free(st->stack_idx.slots);
@@ -212,6 +226,12 @@ const char *stacks_str(const struct stacks *st, uint32_t id, size_t *len)
 	return st->str_arena + st->str_off[id];
 }
 
+static bool same_frame(const struct frame *a, const struct frame *b)
+{
+	return a->file == b->file && a->name == b->name && a->line == b->line &&
+	       a->kind == b->kind && a->offset == b->offset;
+}
+
 static uint32_t find_frame(const struct stacks *st, const struct frame *key,
 			   uint64_t h)
 {
@@ -219,26 +239,25 @@ static uint32_t find_frame(const struct stacks *st, const struct frame *key,
 
 	if (!x->slots)
 		return NOT_FOUND;
-	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask) {
-		const struct frame *f = &st->frames[x->slots[i] - 1];
-
-		if (f->file == key->file && f->name == key->name &&
-		    f->line == key->line)
+	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask)
+		if (same_frame(&st->frames[x->slots[i] - 1], key))
 			return x->slots[i] - 1;
-	}
 	return NOT_FOUND;
 }
 
-uint32_t stacks_intern_frame(struct stacks *st, uint32_t file, uint32_t name,
-			     int32_t line)
+uint32_t stacks_intern_frame(struct stacks *st, const struct frame *f)
 {
-	const struct frame key = { file, name, line };
-	uint64_t h = hash_frame(file, name, line);
-	uint32_t id = find_frame(st, &key, h);
+	struct frame key = *f;
+	uint64_t h;
+	uint32_t id;
 
+	if (key.kind != FRAME_NATIVE)
+		key.offset = 0;
+	h = hash_frame(&key);
+	id = find_frame(st, &key, h);
 	if (id != NOT_FOUND)
 		return id;
-	if (file >= st->nstrs || name >= st->nstrs)
+	if (key.file >= st->nstrs || key.name >= st->nstrs)
 		PF_BUG("frame names an unknown string");
 	id = next_id(st->nframes, "too many interned frames");
 	XGROW(st->frames, st->frames_cap, st->nframes + 1);
@@ -249,6 +268,41 @@ uint32_t stacks_intern_frame(struct stacks *st, uint32_t file, uint32_t name,
 	return id;
 }
 
+uint32_t stacks_intern_pyframe(struct stacks *st, uint32_t file, uint32_t name, int32_t line)
+{
+	const struct frame f = { .file = file, .name = name, .line = line, .kind = FRAME_PYTHON };
+
+	return stacks_intern_frame(st, &f);
+}
+
+uint32_t stacks_intern_origin(struct stacks *st, const struct origin *key)
+{
+	uint64_t h = hash_origin(key);
+	const struct hashidx *x = &st->origin_idx;
+	uint32_t id;
+
+	for (size_t i = h & x->mask; x->slots && x->slots[i]; i = (i + 1) & x->mask) {
+		const struct origin *o = &st->origins[x->slots[i] - 1];
+
+		if (o->pid == key->pid && o->tid == key->tid && o->thread == key->thread)
+			return x->slots[i] - 1;
+	}
+	id = next_id(st->norigins, "too many origins");
+	XGROW(st->origins, st->origins_cap, st->norigins + 1);
+	st->origins[id] = *key;
+	idx_reserve(st, &st->origin_idx, origin_hash_of);
+	idx_put(&st->origin_idx, h, id);
+	st->norigins++;
+	return id;
+}
+
+const struct origin *stacks_origin(const struct stacks *st, uint32_t id)
+{
+	if (id >= st->norigins)
+		PF_BUG("origin id out of range");
+	return &st->origins[id];
+}
+
 const struct frame *stacks_frame(const struct stacks *st, uint32_t id)
 {
 	if (id >= st->nframes)
@@ -257,7 +311,7 @@ const struct frame *stacks_frame(const struct stacks *st, uint32_t id)
 }
 
 static uint32_t find_stack(const struct stacks *st, const uint32_t *frames,
-			   size_t depth, uint64_t h)
+			   size_t depth, uint32_t origin, uint64_t h)
 {
 	const struct hashidx *x = &st->stack_idx;
 
@@ -266,7 +320,7 @@ static uint32_t find_stack(const struct stacks *st, const uint32_t *frames,
 	for (size_t i = h & x->mask; x->slots[i]; i = (i + 1) & x->mask) {
 		const struct stack *s = &st->stacks[x->slots[i] - 1];
 
-		if (s->hash == h && s->depth == depth &&
+		if (s->hash == h && s->depth == depth && s->origin == origin &&
 		    memcmp(st->frame_ids + s->first, frames,
 			   depth * sizeof(*frames)) == 0)
 			return x->slots[i] - 1;
@@ -275,7 +329,7 @@ static uint32_t find_stack(const struct stacks *st, const uint32_t *frames,
 }
 
 static uint32_t insert_stack(struct stacks *st, const uint32_t *frames,
-			     size_t depth, uint64_t h)
+			     size_t depth, uint32_t origin, uint64_t h)
 {
 	uint32_t id = next_id(st->nstacks, "too many distinct stacks");
 	size_t first = st->frame_ids_len;
@@ -291,7 +345,7 @@ static uint32_t insert_stack(struct stacks *st, const uint32_t *frames,
 	st->frame_ids_len = first + depth;
 	XGROW(st->stacks, st->stacks_cap, st->nstacks + 1);
 	st->stacks[id] = (struct stack){
-		.first = (uint32_t)first, .depth = (uint32_t)depth, .hash = h,
+		.first = (uint32_t)first, .depth = (uint32_t)depth, .origin = origin, .hash = h,
 	};
 	idx_reserve(st, &st->stack_idx, stack_hash_of);
 	idx_put(&st->stack_idx, h, id);
@@ -307,7 +361,7 @@ static void add_event(struct stacks *st, uint64_t ts_us, uint32_t stack)
 	st->events[st->nevents++] = (struct chart_event){ ts_us, stack };
 }
 
-uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
+uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth, uint32_t origin,
 		    uint64_t count, uint64_t ts_us)
 {
 	uint64_t h;
@@ -315,10 +369,12 @@ uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
 
 	if (depth == 0)
 		PF_BUG("empty stack");
-	h = hash_ids(frames, depth);
-	id = find_stack(st, frames, depth, h);
+	if (origin >= st->norigins)
+		PF_BUG("stack from an unknown origin");
+	h = hash_ids(frames, depth) ^ mix64(origin + 1);
+	id = find_stack(st, frames, depth, origin, h);
 	if (id == NOT_FOUND)
-		id = insert_stack(st, frames, depth, h);
+		id = insert_stack(st, frames, depth, origin, h);
 	st->stacks[id].count += count;
 	add_event(st, ts_us, id);
 	return id;

@@ -2,10 +2,14 @@
 /*
  * stacks.h - interning of strings and frames, and counting of stacks.
  *
- * Pure: no target access. Strings, frames and stacks are interned once and
- * named by small ids that stay valid until stacks_release(). A frame is
- * (file, function, line); a stack is an array of frame ids, always stored
- * leaf first (innermost frame at index 0), as the walker produces them.
+ * Pure: no target access. Strings, frames, origins and stacks are interned
+ * once and named by small ids that stay valid until stacks_release(). A
+ * frame has a kind: a Python frame is (file, function, line); a native
+ * frame is (object, symbol, offset); the roots that name a process or a
+ * thread carry their label as their name. An origin is the process and
+ * thread a stack was sampled in. A stack is an array of frame ids, always
+ * stored leaf first (innermost frame at index 0), as the walker produces
+ * them, and its origin: the same frames in two threads are two stacks.
  * Writers reverse the order where the format wants root first.
  *
  * Each table sits behind an open-addressing hash index; looking up a known
@@ -19,15 +23,34 @@
 
 #include "compat.h"
 
+enum frame_kind {
+	FRAME_PYTHON,		/* file, function, line */
+	FRAME_NATIVE,		/* object (file), symbol (name, "" if none), offset */
+	FRAME_PROCESS,		/* a root naming a process: its label in name */
+	FRAME_THREAD,		/* a root naming a thread: its label in name */
+};
+
 struct frame {
 	uint32_t file;		/* string id */
 	uint32_t name;		/* string id */
 	int32_t line;		/* 0 when unknown */
+	uint8_t kind;		/* enum frame_kind */
+	uint64_t offset;	/* native: from the symbol, else from the object */
+};
+
+/* Where a stack was sampled: the process, and the thread by its kernel TID
+ * (0 where the interpreter does not record it, before 3.11) and by its
+ * Python identifier (threading.get_ident(), a pthread_t). */
+struct origin {
+	int32_t pid;
+	int32_t tid;
+	uint64_t thread;
 };
 
 struct stack {
 	uint32_t first;		/* index of its first frame id in stacks.frame_ids */
 	uint32_t depth;
+	uint32_t origin;	/* origin id */
 	uint64_t count;		/* samples with exactly this stack */
 	uint64_t hash;
 };
@@ -59,6 +82,10 @@ struct stacks {
 	size_t nframes, frames_cap;
 	struct hashidx frame_idx;
 
+	struct origin *origins;
+	size_t norigins, origins_cap;
+	struct hashidx origin_idx;
+
 	uint32_t *frame_ids;		/* all stacks' frame ids, back to back */
 	size_t frame_ids_len, frame_ids_cap;
 	struct stack *stacks;
@@ -83,17 +110,24 @@ uint32_t stacks_intern_str(struct stacks *st, const char *s, size_t len);
 /* The NUL-terminated string of `id` (length in *len if len is not NULL). */
 const char *stacks_str(const struct stacks *st, uint32_t id, size_t *len);
 
-uint32_t stacks_intern_frame(struct stacks *st, uint32_t file, uint32_t name, int32_t line);
+/* Intern frame `f` (every field counts; strings interned already). */
+uint32_t stacks_intern_frame(struct stacks *st, const struct frame *f);
+/* A Python frame: the usual one. */
+uint32_t stacks_intern_pyframe(struct stacks *st, uint32_t file, uint32_t name, int32_t line);
 const struct frame *stacks_frame(const struct stacks *st, uint32_t id);
+
+uint32_t stacks_intern_origin(struct stacks *st, const struct origin *o);
+const struct origin *stacks_origin(const struct stacks *st, uint32_t id);
 
 /*
  * stacks_add - count `count` samples of the stack `frames[0..depth)` (leaf
  * first, depth >= 1, ids from stacks_intern_frame; the array is copied when
- * the stack is new); returns the stack's id. When keep_events is set, also
- * records a chart event at `ts_us` (once per call). O(depth); allocates only
- * for a new stack or to grow the event list.
+ * the stack is new) sampled in `origin` (an id from stacks_intern_origin);
+ * returns the stack's id. When keep_events is set, also records a chart
+ * event at `ts_us` (once per call). O(depth); allocates only for a new
+ * stack or to grow the event list.
  */
-uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth,
+uint32_t stacks_add(struct stacks *st, const uint32_t *frames, size_t depth, uint32_t origin,
 		    uint64_t count, uint64_t ts_us);
 /* Count an idle / failed sample (and record its chart event if kept). */
 void stacks_add_idle(struct stacks *st, uint64_t ts_us);

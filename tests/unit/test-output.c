@@ -13,11 +13,19 @@
 #include "stacks.h"
 #include "tap.h"
 
+/* Every stack here comes from one thread of one process. */
+static uint32_t one_origin(struct stacks *st)
+{
+	static const struct origin o = { 100, 101, 0x7f00 };
+
+	return stacks_intern_origin(st, &o);
+}
+
 typedef int (*writer_fn)(FILE *f, const struct stacks *st, const struct out_opts *o);
 
 static uint32_t frame(struct stacks *st, const char *file, const char *name, int line)
 {
-	return stacks_intern_frame(st, stacks_intern_str(st, file, strlen(file)),
+	return stacks_intern_pyframe(st, stacks_intern_str(st, file, strlen(file)),
 				   stacks_intern_str(st, name, strlen(name)), line);
 }
 
@@ -31,7 +39,7 @@ static uint32_t push(struct stacks *st, uint64_t count, uint64_t ts, int n, ...)
 	for (int i = n - 1; i >= 0; i--)
 		ids[i] = va_arg(ap, uint32_t);
 	va_end(ap);
-	return stacks_add(st, ids, (size_t)n, count, ts);
+	return stacks_add(st, ids, (size_t)n, one_origin(st), count, ts);
 }
 
 static void diag_text(const char *label, const char *s)
@@ -192,6 +200,40 @@ static void test_merge_without_lines(void)
 	      "m.py:<module>;m.py:f 6\n"
 	      "m.py:<module>;m.py:g 4\n",
 	      "collapsed -n: merged, then sorted by the summed count");
+	stacks_release(&st);
+}
+
+static uint32_t special(struct stacks *st, enum frame_kind kind, const char *file,
+			const char *name, uint64_t offset)
+{
+	const struct frame f = { .file = stacks_intern_str(st, file, strlen(file)),
+				 .name = stacks_intern_str(st, name, strlen(name)),
+				 .kind = (uint8_t)kind, .offset = offset };
+
+	return stacks_intern_frame(st, &f);
+}
+
+/* Native frames and the roots naming a process or a thread. */
+static void test_kinds(void)
+{
+	struct stacks st;
+	uint32_t proc, thr, py, named, bare;
+
+	stacks_init(&st, false);
+	proc = special(&st, FRAME_PROCESS, "", "process 42 \"app; worker\"", 0);
+	thr = special(&st, FRAME_THREAD, "", "thread 43 \"MainThread\"", 0);
+	py = frame(&st, "m.py", "main", 3);
+	named = special(&st, FRAME_NATIVE, "libz.so.1", "deflate", 0x2a);
+	bare = special(&st, FRAME_NATIVE, "libz.so.1", "", 0x3a2c);
+	push(&st, 2, 0, 5, proc, thr, py, named, bare);
+	check(out_collapsed, &st, true, true,
+	      "process 42 \"app: worker\";thread 43 \"MainThread\";m.py:main:3;"
+	      "libz.so.1!deflate;libz.so.1+0x3a2c 2\n",
+	      "collapsed: roots as their labels, native frames as object!symbol or object+offset");
+	check(out_collapsed, &st, false, true,
+	      "process 42 \"app: worker\";thread 43 \"MainThread\";m.py:main;"
+	      "libz.so.1!deflate;libz.so.1+0x3a2c 2\n",
+	      "collapsed -n: native frames as they are");
 	stacks_release(&st);
 }
 
@@ -382,6 +424,7 @@ int main(void)
 	test_idle_failed();
 	test_merge_without_lines();
 	test_sanitize();
+	test_kinds();
 	test_utf8();
 	test_flamechart();
 	test_dump();

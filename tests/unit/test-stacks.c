@@ -8,6 +8,14 @@
 #include "stacks.h"
 #include "tap.h"
 
+/* Every stack here comes from one thread of one process. */
+static uint32_t one_origin(struct stacks *st)
+{
+	static const struct origin o = { 100, 101, 0x7f00 };
+
+	return stacks_intern_origin(st, &o);
+}
+
 static uint32_t str(struct stacks *st, const char *s)
 {
 	return stacks_intern_str(st, s, strlen(s));
@@ -60,15 +68,15 @@ static void test_frames(void)
 	f = str(&st, "app.py");
 	n = str(&st, "work");
 	g = str(&st, "play");
-	fr = stacks_intern_frame(&st, f, n, 12);
-	ok(stacks_intern_frame(&st, f, n, 12) == fr, "same frame, same id");
-	ok(stacks_intern_frame(&st, f, n, 13) != fr, "another line, another frame");
-	ok(stacks_intern_frame(&st, f, g, 12) != fr, "another name, another frame");
-	ok(stacks_intern_frame(&st, n, n, 12) != fr, "another file, another frame");
-	other = stacks_intern_frame(&st, n, f, 12);
-	ok(other != stacks_intern_frame(&st, f, n, 12) &&
-	   other != stacks_intern_frame(&st, n, n, 12), "file and name are not interchangeable");
-	ok(stacks_intern_frame(&st, f, n, -1) != stacks_intern_frame(&st, f, n, 0),
+	fr = stacks_intern_pyframe(&st, f, n, 12);
+	ok(stacks_intern_pyframe(&st, f, n, 12) == fr, "same frame, same id");
+	ok(stacks_intern_pyframe(&st, f, n, 13) != fr, "another line, another frame");
+	ok(stacks_intern_pyframe(&st, f, g, 12) != fr, "another name, another frame");
+	ok(stacks_intern_pyframe(&st, n, n, 12) != fr, "another file, another frame");
+	other = stacks_intern_pyframe(&st, n, f, 12);
+	ok(other != stacks_intern_pyframe(&st, f, n, 12) &&
+	   other != stacks_intern_pyframe(&st, n, n, 12), "file and name are not interchangeable");
+	ok(stacks_intern_pyframe(&st, f, n, -1) != stacks_intern_pyframe(&st, f, n, 0),
 	   "negative and unknown lines are distinct");
 	p = stacks_frame(&st, fr);
 	ok(p->file == f && p->name == n && p->line == 12, "frame fields read back");
@@ -81,9 +89,41 @@ static void three_frames(struct stacks *st, uint32_t *ids)
 {
 	uint32_t file = str(st, "m.py");
 
-	ids[0] = stacks_intern_frame(st, file, str(st, "a"), 1);
-	ids[1] = stacks_intern_frame(st, file, str(st, "b"), 2);
-	ids[2] = stacks_intern_frame(st, file, str(st, "c"), 3);
+	ids[0] = stacks_intern_pyframe(st, file, str(st, "a"), 1);
+	ids[1] = stacks_intern_pyframe(st, file, str(st, "b"), 2);
+	ids[2] = stacks_intern_pyframe(st, file, str(st, "c"), 3);
+}
+
+/* Kinds, native offsets and origins tell frames and stacks apart. */
+static void test_kinds_and_origins(void)
+{
+	struct stacks st;
+	struct frame py = { .kind = FRAME_PYTHON }, nat;
+	struct origin a = { 1, 2, 3 }, b = { 1, 4, 5 };
+	uint32_t f, g, oa, ob, ids[1];
+
+	stacks_init(&st, false);
+	py.file = str(&st, "lib.so");
+	py.name = str(&st, "fn");
+	nat = py;
+	nat.kind = FRAME_NATIVE;
+	nat.offset = 16;
+	f = stacks_intern_frame(&st, &py);
+	g = stacks_intern_frame(&st, &nat);
+	ok(f != g, "same names, another kind: another frame");
+	nat.offset = 17;
+	ok(stacks_intern_frame(&st, &nat) != g, "another native offset: another frame");
+	py.offset = 99;
+	ok(stacks_intern_frame(&st, &py) == f, "a Python frame has no offset");
+	oa = stacks_intern_origin(&st, &a);
+	ob = stacks_intern_origin(&st, &b);
+	ok(oa != ob && stacks_intern_origin(&st, &a) == oa && stacks_origin(&st, ob)->tid == 4,
+	   "origins interned");
+	ids[0] = f;
+	ok(stacks_add(&st, ids, 1, oa, 1, 0) != stacks_add(&st, ids, 1, ob, 1, 0) &&
+	   stacks_add(&st, ids, 1, oa, 1, 0) == stacks_add(&st, ids, 1, oa, 1, 0),
+	   "the same frames in two threads are two stacks");
+	stacks_release(&st);
 }
 
 static void test_stacks(void)
@@ -98,22 +138,22 @@ static void test_stacks(void)
 	ab[0] = f[0], ab[1] = f[1];
 	ba[0] = f[1], ba[1] = f[0];
 	aa[0] = aa[1] = aaa[0] = aaa[1] = aaa[2] = f[0];
-	s1 = stacks_add(&st, ab, 2, 1, 0);
-	s2 = stacks_add(&st, ab, 2, 4, 0);
+	s1 = stacks_add(&st, ab, 2, one_origin(&st), 1, 0);
+	s2 = stacks_add(&st, ab, 2, one_origin(&st), 4, 0);
 	ok(s1 == s2 && st.stacks[s1].count == 5, "counts accumulate (%llu)",
 	   (unsigned long long)st.stacks[s1].count);
-	ok(stacks_add(&st, ba, 2, 1, 0) != s1, "order matters");
-	ok(stacks_add(&st, ab, 1, 1, 0) != s1, "a prefix is another stack");
-	ok(stacks_add(&st, aa, 2, 1, 0) != stacks_add(&st, aaa, 3, 1, 0) &&
-	   stacks_add(&st, aa, 1, 1, 0) != stacks_add(&st, aa, 2, 1, 0),
+	ok(stacks_add(&st, ba, 2, one_origin(&st), 1, 0) != s1, "order matters");
+	ok(stacks_add(&st, ab, 1, one_origin(&st), 1, 0) != s1, "a prefix is another stack");
+	ok(stacks_add(&st, aa, 2, one_origin(&st), 1, 0) != stacks_add(&st, aaa, 3, one_origin(&st), 1, 0) &&
+	   stacks_add(&st, aa, 1, one_origin(&st), 1, 0) != stacks_add(&st, aa, 2, one_origin(&st), 1, 0),
 	   "repeated frames: depth is part of the key");
 	got = stacks_frames(&st, s1, &depth);
 	ok(depth == 2 && got[0] == f[0] && got[1] == f[1], "stored leaf first, as given");
 	ab[0] = f[2];
 	ok(stacks_frames(&st, s1, &depth)[0] == f[0], "caller's array is copied");
 	ok(st.nstacks == 5, "five distinct stacks (%zu)", st.nstacks);
-	ok(stacks_add(&st, aaa, 3, 0, 0) == stacks_add(&st, aaa, 3, 2, 0) &&
-	   st.stacks[stacks_add(&st, aaa, 3, 0, 0)].count == 3,
+	ok(stacks_add(&st, aaa, 3, one_origin(&st), 0, 0) == stacks_add(&st, aaa, 3, one_origin(&st), 2, 0) &&
+	   st.stacks[stacks_add(&st, aaa, 3, one_origin(&st), 0, 0)].count == 3,
 	   "count 0 finds the stack and adds nothing");
 	stacks_release(&st);
 }
@@ -129,13 +169,13 @@ static void test_steady_state(void)
 
 	stacks_init(&st, false);
 	three_frames(&st, f);
-	stacks_add(&st, f, 3, 1, 0);
-	stacks_add(&st, f + 1, 2, 1, 0);
+	stacks_add(&st, f, 3, one_origin(&st), 1, 0);
+	stacks_add(&st, f + 1, 2, one_origin(&st), 1, 0);
 	ids = st.frame_ids, slots = st.stack_idx.slots, stk = st.stacks;
 	caps = st.frame_ids_cap + st.stacks_cap + st.stack_idx.mask;
 	for (int i = 0; i < 1000; i++) {
-		s[0] = stacks_add(&st, f, 3, 1, 0);
-		s[1] = stacks_add(&st, f + 1, 2, 1, 0);
+		s[0] = stacks_add(&st, f, 3, one_origin(&st), 1, 0);
+		s[1] = stacks_add(&st, f + 1, 2, one_origin(&st), 1, 0);
 	}
 	ok(st.frame_ids == ids && st.stack_idx.slots == slots && st.stacks == stk &&
 	   st.frame_ids_cap + st.stacks_cap + st.stack_idx.mask == caps &&
@@ -185,16 +225,16 @@ static void test_many(void)
 	for (i = 0; i < MANY; i++) {
 		snprintf(buf, sizeof buf, "fn_%zu", i);
 		sid[i] = str(&st, buf);
-		fr[i] = stacks_intern_frame(&st, file, sid[i], (int32_t)(i % 1000));
+		fr[i] = stacks_intern_pyframe(&st, file, sid[i], (int32_t)(i % 1000));
 	}
 	for (i = 0; i < MANY; i++) {
 		depth = many_stack(fr, i, ids);
-		stk[i] = stacks_add(&st, ids, depth, i % 7 + 1, 0);
+		stk[i] = stacks_add(&st, ids, depth, one_origin(&st), i % 7 + 1, 0);
 	}
 	for (i = 0; i < MANY; i++) {
 		depth = many_stack(fr, i, ids);
-		same &= stacks_add(&st, ids, depth, 1, 0) == stk[i];
-		same &= stacks_intern_frame(&st, file, sid[i], (int32_t)(i % 1000)) == fr[i];
+		same &= stacks_add(&st, ids, depth, one_origin(&st), 1, 0) == stk[i];
+		same &= stacks_intern_pyframe(&st, file, sid[i], (int32_t)(i % 1000)) == fr[i];
 	}
 	for (i = 0; i < MANY; i++)
 		counts &= st.stacks[stk[i]].count == i % 7 + 2;
@@ -233,9 +273,9 @@ static void test_near_keys(void)
 	file = str(&st, "f.py");
 	name = str(&st, "loop");
 	for (int32_t line = 0; line < 5000; line++)
-		fr[line] = stacks_intern_frame(&st, file, name, line);
+		fr[line] = stacks_intern_pyframe(&st, file, name, line);
 	for (int32_t line = 0; line < 5000; line++)
-		frames &= stacks_intern_frame(&st, file, name, line) == fr[line] &&
+		frames &= stacks_intern_pyframe(&st, file, name, line) == fr[line] &&
 			  stacks_frame(&st, fr[line])->line == line;
 	ok(frames && st.nframes == 5000, "5000 frames differing only by line");
 	stacks_release(&st);
@@ -248,7 +288,7 @@ static void test_events(void)
 
 	stacks_init(&st, false);
 	three_frames(&st, f);
-	stacks_add(&st, f, 3, 1, 10);
+	stacks_add(&st, f, 3, one_origin(&st), 1, 10);
 	stacks_add_idle(&st, 20);
 	stacks_add_failed(&st, 30);
 	ok(st.nevents == 0 && st.events == NULL, "no events without keep_events");
@@ -257,10 +297,10 @@ static void test_events(void)
 
 	stacks_init(&st, true);
 	three_frames(&st, f);
-	s = stacks_add(&st, f, 3, 1, 10);
+	s = stacks_add(&st, f, 3, one_origin(&st), 1, 10);
 	stacks_add_idle(&st, 20);
 	stacks_add_idle(&st, 25);
-	stacks_add(&st, f, 3, 1, 30);
+	stacks_add(&st, f, 3, one_origin(&st), 1, 30);
 	stacks_add_failed(&st, 40);
 	ok(st.nevents == 5, "one event per call (%zu)", st.nevents);
 	ok(st.nevents == 5 &&
@@ -276,7 +316,7 @@ static void test_events(void)
 	ok(st.keep_events && st.nevents == 0 && st.nstacks == 0 && st.nstrs == 0,
 	   "release leaves an empty table with the same setting");
 	three_frames(&st, f);
-	ok(st.nstrs == 4 && stacks_add(&st, f, 1, 1, 50) == 0 && st.nevents == 1,
+	ok(st.nstrs == 4 && stacks_add(&st, f, 1, one_origin(&st), 1, 50) == 0 && st.nevents == 1,
 	   "and it can be used again");
 	stacks_release(&st);
 }
@@ -286,6 +326,7 @@ int main(void)
 	test_strings();
 	test_frames();
 	test_stacks();
+	test_kinds_and_origins();
 	test_steady_state();
 	test_many();
 	test_near_keys();
