@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "pyoffsets.h"
 
 /*
@@ -313,7 +314,7 @@ static enum cli_status opt_no_lines(struct parse *p, const char *arg PF_UNUSED)
 
 static enum cli_status opt_flamechart(struct parse *p, const char *arg PF_UNUSED)
 {
-	p->o->flamechart = true;
+	p->o->writer = writer_named("flamechart");
 	return CLI_RUN;
 }
 
@@ -481,6 +482,14 @@ static void options_defaults(struct options *o)
 	};
 }
 
+/* The writer, if no option chose it: as the output path asks. */
+static enum cli_status choose_writer(struct options *o, enum cli_status st)
+{
+	if (st == CLI_RUN && !o->writer)
+		o->writer = writer_for_path(o->output);
+	return st;
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct options *o)
 {
 	struct option longopts[NSPECS + 1];
@@ -499,7 +508,7 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 		if (key == -1)
 			break;
 		if (key == 't')
-			return start_trace(&p, argc, argv, before);
+			return choose_writer(o, start_trace(&p, argc, argv, before));
 		st = dispatch(&p, key, optarg);
 	}
 	if (st != CLI_RUN)
@@ -507,5 +516,5 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 	/* operands after "--" */
 	for (; optind < argc; optind++)
 		dispatch(&p, 1, argv[optind]);
-	return finish_attach(&p);
+	return choose_writer(o, finish_attach(&p));
 }

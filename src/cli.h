@@ -16,7 +16,7 @@ struct options {
 	bool threads;
 	bool dump;
 	bool line_numbers;
-	bool flamechart;
+	const struct writer *writer;	/* how the profile is written (output.h) */
 	bool qualnames;		/* --qualname */
 	bool nonblocking;	/* --nonblocking: never stop the target to sample */
 	bool stats;		/* --stats: a statistics line on stderr at the end */

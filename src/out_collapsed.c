@@ -119,28 +119,29 @@ static int put_counted(FILE *f, const char *text, size_t len, uint64_t count)
 	return rc ? rc : render_put(f, tail, (size_t)n);
 }
 
-static int write_all(FILE *f, const struct clines *cl, const struct stacks *st,
-		     const struct out_opts *o)
+static int write_all(FILE *f, const struct clines *cl, const struct profile *p)
 {
+	const struct stacks *st = p->st;
 	int rc = 0;
 
 	for (size_t i = 0; i < cl->n && !rc; i++)
 		rc = put_counted(f, cl->v[i].text, cl->v[i].len, cl->v[i].count);
-	if (!rc && o->include_idle && st->idle)
+	if (!rc && p->include_idle && st->idle)
 		rc = put_counted(f, "(idle)", 6, st->idle);
 	if (!rc && st->failed)
 		rc = put_counted(f, "(failed)", 8, st->failed);
 	return rc;
 }
 
-int out_collapsed(FILE *f, const struct stacks *st, const struct out_opts *o)
+int out_collapsed(FILE *f, const struct profile *p)
 {
+	const struct stacks *st = p->st;
 	unsigned flags = RENDER_NO_SEMICOLON;
 	struct clines cl = { .v = NULL };
 	struct render r;
 	int rc;
 
-	if (o->line_numbers)
+	if (p->line_numbers)
 		flags |= RENDER_LINE_NUMBERS;
 	render_build(&r, st, flags);
 	strbuf_init(&cl.arena);
@@ -149,7 +150,7 @@ int out_collapsed(FILE *f, const struct stacks *st, const struct out_opts *o)
 		merge(&cl);
 		qsort(cl.v, cl.n, sizeof(*cl.v), by_count_then_line);
 	}
-	rc = write_all(f, &cl, st, o);
+	rc = write_all(f, &cl, p);
 	if (!rc)
 		rc = render_flush(f);
 	free(cl.v);

@@ -21,21 +21,22 @@ static void event_text(const struct render *r, uint32_t stack, struct strbuf *ou
 		render_stack(r, stack, true, out);
 }
 
-int out_flamechart(FILE *f, const struct stacks *st, const struct out_opts *o)
+int out_flamechart(FILE *f, const struct profile *p)
 {
+	const struct stacks *st = p->st;
 	unsigned flags = RENDER_NO_SEMICOLON;
 	struct render r;
 	struct strbuf sb;
 	int rc = 0;
 
-	if (o->line_numbers)
+	if (p->line_numbers)
 		flags |= RENDER_LINE_NUMBERS;
 	render_build(&r, st, flags);
 	strbuf_init(&sb);
 	for (size_t i = 0; i < st->nevents && !rc; i++) {
 		const struct chart_event *e = &st->events[i];
 
-		if (e->stack == STACK_IDLE && !o->include_idle)
+		if (e->stack == STACK_IDLE && !p->include_idle)
 			continue;
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%" PRIu64 "\n", e->ts_us);

@@ -18,28 +18,64 @@
 #include "compat.h"
 #include "stacks.h"
 
-struct out_opts {
+/* What a run knows of itself, for the writers that show it. */
+struct profile_meta {
+	const char *target;	/* "PID 4242", or the command line of -t */
+	char python[32];	/* the interpreter's version, "" if not known */
+	uint64_t start_us;	/* wall clock at the start, us since the epoch */
+	uint64_t duration_us;
+	uint64_t interval_us;	/* the sampling interval asked for */
+	uint64_t samples;	/* every sample taken: counted, idle and failed */
+};
+
+/* One profile, as the writers read it. */
+struct profile {
+	const struct stacks *st;	/* borrowed; events kept if a writer needs them */
 	bool line_numbers;	/* file:function:line, else file:function */
 	bool include_idle;	/* write (idle) (false with -x) */
+	struct profile_meta meta;
 };
+
+/*
+ * A writer: how a profile is written in one format. Each returns 0, or
+ * -PF_ESYS as above.
+ */
+struct writer {
+	const char *name;	/* as --format names it */
+	const char *suffix;	/* an -o path ending so picks it; NULL: none */
+	bool binary;		/* not for a terminal */
+	bool timeline;		/* reads the samples in time order (stacks events) */
+	int (*write)(FILE *f, const struct profile *p);
+};
+
+/* The writer named `name`, or NULL. */
+const struct writer *writer_named(const char *name);
+
+/* The writer an -o path asks for by its ending; collapsed for any other
+ * path and for standard output (NULL). */
+const struct writer *writer_for_path(const char *path);
+
+/* Every writer, NULL-terminated, the default (collapsed) first. */
+const struct writer *const *writers_all(void);
 
 /*
  * out_collapsed - one line per distinct rendered stack, root first:
  * "file:func:line;...;file:func:line COUNT\n". Stacks that render the same
- * (as with -n, or names equal once sanitised) are merged, and stacks counted
- * 0 times are left out. Lines are sorted by descending count, then by the
- * bytes of the whole line (memcmp order). "(idle) N" (only if include_idle)
- * and then "(failed) M" come last, each only when N/M > 0. Nothing at all is
- * written when there is nothing to report.
+ * (as with -n, in several threads, or names equal once sanitised) are
+ * merged, and stacks counted 0 times are left out. Lines are sorted by
+ * descending count, then by the bytes of the whole line (memcmp order).
+ * "(idle) N" (only if include_idle) and then "(failed) M" come last, each
+ * only when N/M > 0. Nothing at all is written when there is nothing to
+ * report.
  */
-int out_collapsed(FILE *f, const struct stacks *st, const struct out_opts *o);
+int out_collapsed(FILE *f, const struct profile *p);
 
 /*
  * out_flamechart - for each chart event in time order: the timestamp line,
  * then the stack root first with every frame followed by ';', or "(idle)" /
  * "(failed)". Idle events are skipped unless include_idle.
  */
-int out_flamechart(FILE *f, const struct stacks *st, const struct out_opts *o);
+int out_flamechart(FILE *f, const struct profile *p);
 
 struct dump_thread {
 	uint64_t thread_id;	/* PyThreadState.thread_id (pthread_t) */

@@ -27,6 +27,7 @@
 #include "ptrace.h"
 #include "pylocate.h"
 #include "pywalk.h"
+#include "pyversion.h"
 #include "remote.h"
 #include "sampler.h"
 #include "stacks.h"
@@ -59,6 +60,8 @@ struct run {
 	uint64_t trimmed;		/* samples whose innermost frames were newer */
 	uint64_t held_one;		/* samples that held the GIL's thread alone */
 	uint64_t start_ns, last_progress_ns;
+	uint64_t start_wall_us;		/* CLOCK_REALTIME at start_ns */
+	char target[512];		/* "PID N" or the command, for the writers */
 	struct histo stopped;		/* all threads held, until resumed */
 	struct histo cycle;		/* from the interrupt until resumed */
 };
@@ -529,15 +532,30 @@ static int dump(struct run *run)
 
 /* ---------------------------------------------------------------- run */
 
+/* What the run knows of itself: the writers that show it read it. */
+static void profile_meta(const struct run *run, struct profile_meta *m)
+{
+	m->target = run->target;
+	m->python[0] = '\0';
+	if (run->loc.version)
+		pyversion_format(run->loc.version, m->python, sizeof m->python);
+	m->start_us = run->start_wall_us;
+	m->duration_us = (now_ns(CLOCK_MONOTONIC) - run->start_ns) / 1000;
+	m->interval_us = run->o->interval_ns / 1000;
+	m->samples = run->samples;
+}
+
 static int write_profile(struct run *run)
 {
-	struct out_opts oo = {
+	struct profile p = {
+		.st = &run->st,
 		.line_numbers = run->o->line_numbers,
 		.include_idle = !run->o->exclude_idle,
 	};
-	int rc = run->o->flamechart ? out_flamechart(run->out, &run->st, &oo)
-				    : out_collapsed(run->out, &run->st, &oo);
+	int rc;
 
+	profile_meta(run, &p.meta);
+	rc = run->o->writer->write(run->out, &p);
 	if (rc == 0 && fflush(run->out) != 0)
 		rc = pf_fail_errno("cannot write the profile");
 	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
@@ -569,6 +587,20 @@ static void end_child(struct run *run)
 	tracee_wait_exit(&run->t, &status);
 }
 
+/* "PID N", or the command of -t as typed (arguments joined by spaces). */
+static void describe_target(const struct options *o, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!o->trace_argv) {
+		snprintf(buf, size, "PID %d", (int)o->pid);
+		return;
+	}
+	buf[0] = '\0';
+	for (char *const *a = o->trace_argv; *a && n + 1 < size; a++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", a == o->trace_argv ? "" : " ", *a);
+}
+
 static void run_init(struct run *run, const struct options *o)
 {
 	memset(run, 0, sizeof *run);
@@ -577,7 +609,8 @@ static void run_init(struct run *run, const struct options *o)
 	run->r.fd = -1;
 	run->tty = isatty(STDERR_FILENO) && !o->dump;
 	tracee_init(&run->t);
-	stacks_init(&run->st, o->flamechart);
+	stacks_init(&run->st, o->writer && o->writer->timeline);
+	describe_target(o, run->target, sizeof run->target);
 	pysample_init(&run->s);
 	histo_init(&run->stopped);
 	histo_init(&run->cycle);
@@ -611,6 +644,7 @@ static int profile(struct run *run)
 			return status;
 		pywalk_init(&run->w, &run->r, &run->loc, &run->st, run->o->qualnames);
 		run->start_ns = now_ns(CLOCK_MONOTONIC);
+		run->start_wall_us = now_ns(CLOCK_REALTIME) / 1000;
 		if (run->o->dump)
 			return dump(run);
 		sample_loop(run);

@@ -21,7 +21,7 @@ static uint32_t one_origin(struct stacks *st)
 	return stacks_intern_origin(st, &o);
 }
 
-typedef int (*writer_fn)(FILE *f, const struct stacks *st, const struct out_opts *o);
+typedef int (*writer_fn)(FILE *f, const struct profile *p);
 
 static uint32_t frame(struct stacks *st, const char *file, const char *name, int line)
 {
@@ -62,14 +62,14 @@ static void same(const char *got, int rc, const char *want, const char *what)
 /* Run a writer into memory; the caller frees the result. */
 static char *run(writer_fn fn, const struct stacks *st, bool lines, bool idle, int *rc)
 {
-	struct out_opts o = { .line_numbers = lines, .include_idle = idle };
+	struct profile p = { .st = st, .line_numbers = lines, .include_idle = idle };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		abort();
-	*rc = fn(f, st, &o);
+	*rc = fn(f, &p);
 	fclose(f);
 	return buf;
 }
@@ -360,8 +360,8 @@ static ssize_t failing_write(void *cookie, const char *buf, size_t len)
 static void expect_esys(writer_fn fn, const struct stacks *st, FILE *f,
 			int want_errno, const char *what)
 {
-	struct out_opts o = { .line_numbers = true, .include_idle = true };
-	int rc = fn(f, st, &o);
+	struct profile p = { .st = st, .line_numbers = true, .include_idle = true };
+	int rc = fn(f, &p);
 
 	ok(rc == -PF_ESYS && pf_last_errno() == want_errno &&
 	   strstr(pf_last_error(), strerror(want_errno)),
@@ -417,8 +417,22 @@ static void test_write_errors(void)
 	stacks_release(&big);
 }
 
+/* The table of writers, and the choice by an -o path. */
+static void test_writers(void)
+{
+	const struct writer *const *all = writers_all();
+
+	ok(all[0] && strcmp(all[0]->name, "collapsed") == 0 && all[0]->write == out_collapsed,
+	   "collapsed first");
+	ok(writer_named("flamechart") && writer_named("flamechart")->timeline &&
+	   !writer_named("nothing"), "writers by name");
+	ok(writer_for_path(NULL) == all[0] && writer_for_path("app.samp") == all[0] &&
+	   writer_for_path("app.txt") == all[0], "stdout, .samp and .txt: collapsed");
+}
+
 int main(void)
 {
+	test_writers();
 	test_order();
 	test_tie_on_whole_line();
 	test_idle_failed();
