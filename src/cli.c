@@ -41,6 +41,7 @@ enum {
 	OPT_WAIT,
 	OPT_NONBLOCKING,
 	OPT_STATS,
+	OPT_SUBPROCESSES,
 };
 
 struct parse {
@@ -74,6 +75,7 @@ static const char usage_tail[] =
 	"  --nonblocking            Sample without stopping the target; changing stacks are read again\n"
 	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
 	"  --stats                  Print sampling statistics on stderr at the end\n"
+	"  --subprocesses           Also profile every descendant process running Python\n"
 	"  --wait=SECS              How long to wait for the interpreter to appear (default 1; 5 with -t)\n";
 
 static const char legacy_pid_warning[] =
@@ -324,6 +326,12 @@ static enum cli_status opt_qualname(struct parse *p, const char *arg PF_UNUSED)
 	return CLI_RUN;
 }
 
+static enum cli_status opt_subprocesses(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->subprocesses = true;
+	return CLI_RUN;
+}
+
 static enum cli_status opt_nonblocking(struct parse *p, const char *arg PF_UNUSED)
 {
 	p->o->nonblocking = true;
@@ -376,6 +384,7 @@ static const struct opt_spec opt_specs[] = {
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
 	{ "nonblocking",     OPT_NONBLOCKING, no_argument,      opt_nonblocking },
 	{ "stats",           OPT_STATS,      no_argument,       opt_stats },
+	{ "subprocesses",    OPT_SUBPROCESSES, no_argument,     opt_subprocesses },
 	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
 	{ "help",            'h',            no_argument,       opt_help },
