@@ -50,11 +50,18 @@ int procset_add_root(struct procset *ps, uint64_t deadline_ns)
 	return add_target(ps, ps->root_t, deadline_ns);
 }
 
-static bool known(const struct procset *ps, pid_t pid)
+static struct target *target_of(const struct procset *ps, pid_t pid)
 {
-	for (size_t i = 0; i < ps->n; i++)
+	for (size_t i = 0; pid && i < ps->n; i++)
 		if (ps->v[i]->t->pid == pid)
-			return true;
+			return ps->v[i];
+	return NULL;
+}
+
+static bool seen_pid(const struct procset *ps, pid_t pid)
+{
+	if (target_of(ps, pid))
+		return true;
 	for (size_t i = 0; i < ps->nskipped; i++)
 		if (ps->skipped[i] == pid)
 			return true;
@@ -67,18 +74,15 @@ static void skip_pid(struct procset *ps, pid_t pid)
 	ps->skipped[ps->nskipped++] = pid;
 }
 
-/* Forget target i (not the root): its figures are kept. */
+/* Forget target i (not the root): its figures are kept if it was sampled. */
 static void drop(struct procset *ps, size_t i)
 {
 	struct target *tg = ps->v[i];
-	struct target_stats *g = &ps->gone;
 
-	g->samples += tg->stats.samples;
-	g->idle += tg->stats.idle;
-	g->failed += tg->stats.failed;
-	g->retries += tg->stats.retries;
-	g->trimmed += tg->stats.trimmed;
-	g->held_one += tg->stats.held_one;
+	if (tg->stats.samples > 0) {
+		XGROW(ps->ended, ps->ended_cap, ps->nended + 1);
+		ps->ended[ps->nended++] = (struct ended){ tg->t->pid, tg->stats };
+	}
 	target_release(tg);
 	free(tg);
 	ps->v[i] = ps->v[--ps->n];
@@ -144,7 +148,7 @@ static void scan_from(struct procset *ps, pid_t pid, uint64_t now, unsigned dept
 		return;
 	children_of(pid, &kids, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (known(ps, kids[i]))
+		if (seen_pid(ps, kids[i]))
 			continue;
 		adopt(ps, kids[i], now);
 		scan_from(ps, kids[i], now, depth + 1);
@@ -193,6 +197,20 @@ static void skip(struct procset *ps, size_t i)
 	drop(ps, i);
 }
 
+/* Remember where target tg found its interpreter, once per object and address. */
+static void remember(struct procset *ps, const struct target *tg)
+{
+	const struct pyloc *l = &tg->loc;
+
+	for (size_t i = 0; i < ps->nknown; i++)
+		if (ps->known[i].base == l->base && ps->known[i].inode == l->inode &&
+		    ps->known[i].dev_major == l->dev_major && ps->known[i].dev_minor == l->dev_minor &&
+		    strcmp(ps->known[i].path, l->path) == 0)
+			return;
+	XGROW(ps->known, ps->known_cap, ps->nknown + 1);
+	ps->known[ps->nknown++] = *l;
+}
+
 /* One target's events and state; i > 0 may be dropped. */
 static void update_one(struct procset *ps, size_t i, const struct sampling *sp, uint64_t now)
 {
@@ -213,7 +231,9 @@ static void update_one(struct procset *ps, size_t i, const struct sampling *sp, 
 	}
 	if (tg->state != TARGET_LOCATING)
 		return;
-	rc = target_locate(tg, sp);
+	rc = target_locate(tg, sp, ps->known, ps->nknown);
+	if (rc == 0)
+		remember(ps, tg);
 	if (rc == -PF_EUNSUPPORTED || rc == -PF_EPERM || (rc < 0 && now >= tg->deadline_ns)) {
 		if (i || ps->follow)
 			skip(ps, i);
@@ -241,19 +261,23 @@ bool procset_alive(const struct procset *ps)
 	return false;
 }
 
+static void stats_add(struct target_stats *out, const struct target_stats *s)
+{
+	out->samples += s->samples;
+	out->idle += s->idle;
+	out->failed += s->failed;
+	out->retries += s->retries;
+	out->trimmed += s->trimmed;
+	out->held_one += s->held_one;
+}
+
 void procset_stats(const struct procset *ps, struct target_stats *out)
 {
-	*out = ps->gone;
-	for (size_t i = 0; i < ps->n; i++) {
-		const struct target_stats *s = &ps->v[i]->stats;
-
-		out->samples += s->samples;
-		out->idle += s->idle;
-		out->failed += s->failed;
-		out->retries += s->retries;
-		out->trimmed += s->trimmed;
-		out->held_one += s->held_one;
-	}
+	*out = (struct target_stats){ 0 };
+	for (size_t i = 0; i < ps->nended; i++)
+		stats_add(out, &ps->ended[i].stats);
+	for (size_t i = 0; i < ps->n; i++)
+		stats_add(out, &ps->v[i]->stats);
 }
 
 void procset_detach(struct procset *ps)
@@ -261,6 +285,8 @@ void procset_detach(struct procset *ps)
 	struct tracee **born;
 	size_t n;
 
+	for (size_t i = 0; i < ps->n; i++)	/* every process stops at once */
+		tracee_interrupt(ps->v[i]->t, 0);
 	for (size_t i = 0; i < ps->n; i++)
 		tracee_detach(ps->v[i]->t);
 	if (!ps->n)
@@ -284,5 +310,7 @@ void procset_release(struct procset *ps)
 	}
 	free(ps->v);
 	free(ps->skipped);
+	free(ps->known);
+	free(ps->ended);
 	tracer_release(&ps->tr);
 }

@@ -13,6 +13,11 @@
 #include "ptrace.h"
 #include "target.h"
 
+struct ended {
+	pid_t pid;
+	struct target_stats stats;
+};
+
 struct procset {
 	struct tracer tr;
 	struct tracee *root_t;		/* the root's tracee, owned by v[0] once added */
@@ -23,7 +28,10 @@ struct procset {
 	bool follow;			/* --subprocesses */
 	bool scanned;			/* the root's tree was looked for */
 	uint64_t wait_ns;		/* for a new process to show an interpreter */
-	struct target_stats gone;	/* the figures of targets that ended */
+	struct ended *ended;		/* the figures of targets that ended */
+	size_t nended, ended_cap;
+	struct pyloc *known;		/* the interpreters found, one per object */
+	size_t nknown, known_cap;	/* and address: a fork's is found at once */
 };
 
 void procset_init(struct procset *ps, bool follow, uint64_t wait_ns);

@@ -45,6 +45,7 @@ enum ev_mode {
 	EV_RUN,		/* the target runs: let the thread go at once */
 	EV_HOLD,	/* tracee_stop(): keep it */
 	EV_DETACH,	/* tracee_detach(): release it for good */
+	EV_ASIDE,	/* another process's: keep it if asked to stop, else EV_RUN */
 };
 
 void tracee_init(struct tracee *t)
@@ -376,6 +377,8 @@ static int on_stop(struct tracee *t, pid_t tid, int status, enum ev_mode mode)
 		on_exec(t, tid);
 	if (!(th = thread_find(t, tid)))	/* the array may have moved */
 		PF_BUG("a stopped thread vanished from the list");
+	if (mode == EV_ASIDE)	/* tracee_interrupt()'s stop is for its sample */
+		mode = th->interrupted ? EV_HOLD : EV_RUN;
 	note_stop(th, status);
 	if (mode == EV_DETACH)
 		thread_detach(t, th);
@@ -420,7 +423,7 @@ static int handle_event(struct tracee *t, pid_t tid, int status, enum ev_mode mo
 	bool other_exec = false;
 
 	if (o != t) {
-		mode = EV_RUN;
+		mode = EV_ASIDE;
 		exec = &other_exec;
 	}
 	if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -656,6 +659,16 @@ int tracee_stop_thread(struct tracee *t, pid_t tid)
 	return rc;
 }
 
+int tracee_interrupt(struct tracee *t, pid_t tid)
+{
+	if (!t->attached || tracee_gone(t))
+		return pf_fail(PF_EGONE, "process %d is gone", (int)t->pid);
+	t->only = tid;
+	interrupt_running(t);
+	t->only = 0;
+	return 0;
+}
+
 int tracee_stop(struct tracee *t)
 {
 	bool exec = false;
@@ -681,9 +694,11 @@ int tracee_resume(struct tracee *t)
 {
 	bool exec = false;
 
-	for (size_t i = t->nthreads; i-- > 0;)
+	for (size_t i = t->nthreads; i-- > 0;) {
 		if (t->threads[i].stopped)
 			thread_resume(t, &t->threads[i]);
+		t->threads[i].interrupted = false;	/* a late stop runs on */
+	}
 	await_end(t, EV_RUN, &exec);
 	if (!t->attached || tracee_gone(t))
 		return pf_fail(PF_EGONE, "process %d is gone", (int)t->pid);

@@ -148,6 +148,14 @@ int tracee_stop(struct tracee *t);
  */
 int tracee_stop_thread(struct tracee *t, pid_t tid);
 
+/*
+ * tracee_interrupt - ask thread `tid` (every thread if 0) to stop, and
+ * return at once: a later tracee_stop() or tracee_stop_thread() finds it
+ * stopping or stopped. So that several processes stop at once. 0 or
+ * -PF_EGONE.
+ */
+int tracee_interrupt(struct tracee *t, pid_t tid);
+
 /* tracee_resume - let every held thread run, delivering pending signals;
  * group-stopped threads stay stopped until SIGCONT. A thread interrupted by
  * a tracee_stop() that timed out is let go when its stop arrives.

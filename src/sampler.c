@@ -307,9 +307,10 @@ static int open_output(struct run *run)
 /* ----------------------------------------------------------- sampling */
 
 /*
- * One pass: a sample of every process being sampled. A process that ended
- * or exec'd meanwhile is seen to by the next service(). Returns false when
- * the run is over.
+ * One pass: a sample of every process being sampled. With several, the
+ * threads to hold in each are asked to stop first, so that they stop
+ * together. A process that ended or exec'd meanwhile is seen to by the
+ * next service(). Returns false when the run is over.
  */
 static bool take_samples(struct run *run)
 {
@@ -317,6 +318,9 @@ static bool take_samples(struct run *run)
 	bool exec = false;
 
 	run->passes++;
+	for (size_t i = 0; run->ps.n > 1 && !run->o->nonblocking && i < run->ps.n; i++)
+		if (run->ps.v[i]->state == TARGET_SAMPLING)
+			target_arm(run->ps.v[i], &run->sp);
 	for (size_t i = 0; i < run->ps.n; i++) {
 		struct target *tg = run->ps.v[i];
 
@@ -373,32 +377,44 @@ static double us(uint64_t ns)
 	return (double)ns / 1000.0;
 }
 
-static void print_line(const char *what, const struct target_stats *s, const struct run *run)
+static void print_counts(const struct target_stats *s)
 {
-	fprintf(stderr, "pyflame: %s samples=%llu idle=%llu failed=%llu late=%llu "
-		"retries=%llu trimmed=%llu held_one=%llu stopped_us_median=%.1f "
-		"stopped_us_p99=%.1f stopped_us_max=%.1f cycle_us_median=%.1f\n", what,
+	fprintf(stderr, "samples=%llu idle=%llu failed=%llu",
 		(unsigned long long)s->samples, (unsigned long long)s->idle,
-		(unsigned long long)s->failed, (unsigned long long)run->late,
-		(unsigned long long)s->retries, (unsigned long long)s->trimmed,
-		(unsigned long long)s->held_one,
-		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
-		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
+		(unsigned long long)s->failed);
 }
 
-/* --stats: with --subprocesses a line per process still known, then the
- * whole run's. */
+/* A process's own counts; timings are the run's, shared by all. */
+static void print_process(pid_t pid, const struct target_stats *s)
+{
+	fprintf(stderr, "pyflame: process %d stats: ", (int)pid);
+	print_counts(s);
+	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu\n",
+		(unsigned long long)s->retries, (unsigned long long)s->trimmed,
+		(unsigned long long)s->held_one);
+}
+
+/* --stats: with --subprocesses a line per process sampled (ended ones
+ * first), then the whole run's. */
 static void print_stats(const struct run *run)
 {
-	struct target_stats all;
-	char what[64];
+	const struct procset *ps = &run->ps;
+	struct target_stats s;
 
-	for (size_t i = 0; run->o->subprocesses && i < run->ps.n; i++) {
-		snprintf(what, sizeof what, "process %d stats:", (int)run->ps.v[i]->t->pid);
-		print_line(what, &run->ps.v[i]->stats, run);
-	}
-	procset_stats(&run->ps, &all);
-	print_line("stats:", &all, run);
+	for (size_t i = 0; run->o->subprocesses && i < ps->nended; i++)
+		print_process(ps->ended[i].pid, &ps->ended[i].stats);
+	for (size_t i = 0; run->o->subprocesses && i < ps->n; i++)
+		print_process(ps->v[i]->t->pid, &ps->v[i]->stats);
+	procset_stats(ps, &s);
+	fprintf(stderr, "pyflame: stats: ");
+	print_counts(&s);
+	fprintf(stderr, " late=%llu retries=%llu trimmed=%llu held_one=%llu "
+		"stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
+		"cycle_us_median=%.1f\n", (unsigned long long)run->late,
+		(unsigned long long)s.retries, (unsigned long long)s.trimmed,
+		(unsigned long long)s.held_one,
+		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
+		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
 }
 
 static void sample_loop(struct run *run)

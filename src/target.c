@@ -87,26 +87,35 @@ void target_release(struct target *tg)
 	tg->t = NULL;
 }
 
-int target_locate(struct target *tg, const struct sampling *sp)
+/* The interpreter is in tg->loc: sample from now on. */
+static void start_sampling(struct target *tg, const struct sampling *sp)
 {
-	int rc = pylocate(tg->t->pid, &tg->r, sp->abi, &tg->loc);
-	const struct frame root = { .kind = FRAME_PROCESS };
-
-	tg->locate_rc = rc;
-	if (rc < 0)
-		return rc;
 	pywalk_init(&tg->w, &tg->r, &tg->loc, sp->st, sp->qualnames);
 	tg->walker = true;
 	tg->state = TARGET_SAMPLING;
 	if (sp->roots) {
-		struct frame f = root;
+		struct frame f = { .kind = FRAME_PROCESS };
 
 		make_label(tg);
 		f.file = stacks_intern_str(sp->st, "", 0);
 		f.name = stacks_intern_str(sp->st, tg->label, strlen(tg->label));
 		tg->root = stacks_intern_frame(sp->st, &f);
 	}
-	return 0;
+}
+
+int target_locate(struct target *tg, const struct sampling *sp, const struct pyloc *known,
+		  size_t n)
+{
+	int k = pylocate_match(tg->t->pid, known, n), rc = 0;
+
+	if (k >= 0)
+		tg->loc = known[k];
+	else
+		rc = pylocate(tg->t->pid, &tg->r, sp->abi, &tg->loc);
+	tg->locate_rc = rc;
+	if (rc == 0)
+		start_sampling(tg, sp);
+	return rc;
 }
 
 int target_exec(struct target *tg, uint64_t deadline_ns)
@@ -181,19 +190,31 @@ static int read_held(struct target *tg, const struct sampling *sp, uint64_t t0, 
 	return walk;
 }
 
+void target_arm(struct target *tg, const struct sampling *sp)
+{
+	tg->arm_owner = pywalk_gil_owner(&tg->w, &tg->arm_ts, &tg->arm_tid);
+	tg->armed = true;
+	if (tg->arm_owner == 1)
+		tracee_interrupt(tg->t, tg->arm_tid);
+	else if (tg->arm_owner == -1 || sp->all_threads)
+		tracee_interrupt(tg->t, 0);
+}
+
 /*
  * Hold what a consistent capture needs held. With a GIL only its holder can
  * change a Python stack: hold that thread alone when it is known (3.11+,
  * one interpreter) and still holds the GIL once stopped; else every thread.
  * *idle: the GIL is free and only its holder is sampled, so there is
  * nothing to read and nothing is stopped. Returns as tracee_stop() does.
+ * Uses what target_arm() chose, if it ran.
  */
 static int hold(struct target *tg, bool all_threads, bool *idle)
 {
-	uint64_t ts;
-	pid_t tid;
-	int owner = pywalk_gil_owner(&tg->w, &ts, &tid), rc;
+	uint64_t ts = tg->arm_ts;
+	pid_t tid = tg->arm_tid;
+	int owner = tg->armed ? tg->arm_owner : pywalk_gil_owner(&tg->w, &ts, &tid), rc;
 
+	tg->armed = false;
 	*idle = owner == 0 && !all_threads;
 	if (*idle)
 		return 0;

@@ -58,6 +58,10 @@ struct target {
 	uint32_t *rooted;	/* scratch: a stack with the root added */
 	size_t rooted_cap;
 	struct target_stats stats;
+	bool armed;		/* target_arm() chose: */
+	int arm_owner;		/* pywalk_gil_owner()'s answer, */
+	uint64_t arm_ts;	/* the holder's thread state, */
+	pid_t arm_tid;		/* and its TID */
 };
 
 /*
@@ -69,11 +73,14 @@ int target_init(struct target *tg, struct tracee *t, bool owns, uint64_t deadlin
 void target_release(struct target *tg);
 
 /*
- * target_locate - one look for the interpreter. 0: found, the target now
+ * target_locate - one look for the interpreter. One of known[0..n) (the
+ * other targets' interpreters) is taken as it is when the process maps it at
+ * the same place: a fork is sampled at once. 0: found, the target now
  * SAMPLING; -PF_EUNSUPPORTED / -PF_EPERM: found but not to be read (final);
  * another code: not (yet) found. Never waits.
  */
-int target_locate(struct target *tg, const struct sampling *sp);
+int target_locate(struct target *tg, const struct sampling *sp, const struct pyloc *known,
+		  size_t n);
 
 /*
  * target_exec - the process exec'd (t->execd): let the new program run,
@@ -89,6 +96,14 @@ int target_exec(struct target *tg, uint64_t deadline_ns);
  * -PF_EEXEC when the process has gone or exec'd.
  */
 int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us);
+
+/*
+ * target_arm - before target_sample() of a paused sample: choose the
+ * threads to hold (see target_sample) and ask them to stop, without
+ * waiting, so that the processes of a pass stop together rather than one
+ * after another. target_sample() then holds those.
+ */
+void target_arm(struct target *tg, const struct sampling *sp);
 
 /*
  * target_capture - for -d: read every thread's stacks once, resolved, into
