@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* calltree.c - stacks merged into a tree of calls with self and total counts. */
+#include "compat.h"
+
+#include <stdlib.h>
+
+#include "calltree.h"
+#include "err.h"
+#include "xalloc.h"
+
+static size_t slot_of(const struct calltree *t, uint32_t parent, uint32_t key)
+{
+	uint64_t h = ((uint64_t)parent << 32 | key) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17) & t->mask;
+}
+
+/* The slot that holds (parent, key), or the empty slot where it would go. */
+static size_t find_slot(const struct calltree *t, uint32_t parent, uint32_t key)
+{
+	size_t i = slot_of(t, parent, key);
+
+	for (;; i = (i + 1) & t->mask) {
+		const struct calltree_node *n;
+
+		if (!t->slots[i])
+			return i;
+		n = &t->nodes[t->slots[i] - 1];
+		if (n->parent == parent && n->key == key)
+			return i;
+	}
+}
+
+/* Keep the table at most half full. */
+static void grow_slots(struct calltree *t)
+{
+	free(t->slots);
+	t->mask = t->mask * 2 + 1;
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	for (uint32_t id = 1; id < t->n; id++) {
+		const struct calltree_node *n = &t->nodes[id];
+
+		t->slots[find_slot(t, n->parent, n->key)] = id + 1;
+	}
+}
+
+static uint32_t new_node(struct calltree *t, uint32_t parent, uint32_t key)
+{
+	struct calltree_node *n;
+	uint32_t id;
+
+	if (t->n >= CALLTREE_ROOT)
+		PF_BUG("call tree too large");
+	XGROW(t->nodes, t->cap, t->n + 1);
+	id = (uint32_t)t->n++;
+	n = &t->nodes[id];
+	*n = (struct calltree_node){ key, parent, CALLTREE_NONE, CALLTREE_NONE, 0, 0, 0 };
+	if (parent != CALLTREE_NONE) {
+		struct calltree_node *p = &t->nodes[parent];
+
+		n->depth = p->depth + 1;
+		n->next = p->child;
+		p->child = id;
+	}
+	return id;
+}
+
+void calltree_init(struct calltree *t)
+{
+	*t = (struct calltree){ .mask = 63 };
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	new_node(t, CALLTREE_NONE, CALLTREE_ROOT);
+}
+
+void calltree_release(struct calltree *t)
+{
+	free(t->nodes);
+	free(t->slots);
+	*t = (struct calltree){ .nodes = NULL };
+}
+
+uint32_t calltree_child(const struct calltree *t, uint32_t node, uint32_t key)
+{
+	size_t i = find_slot(t, node, key);
+
+	return t->slots[i] ? t->slots[i] - 1 : CALLTREE_NONE;
+}
+
+static uint32_t child_or_new(struct calltree *t, uint32_t node, uint32_t key)
+{
+	size_t i = find_slot(t, node, key);
+	uint32_t id;
+
+	if (t->slots[i])
+		return t->slots[i] - 1;
+	id = new_node(t, node, key);
+	t->slots[i] = id + 1;
+	if (2 * t->n > t->mask)
+		grow_slots(t);
+	return id;
+}
+
+uint32_t calltree_add(struct calltree *t, const uint32_t *keys, size_t depth, uint64_t count)
+{
+	uint32_t node = 0;
+
+	t->nodes[0].total += count;
+	for (size_t i = depth; i-- > 0;) {
+		node = child_or_new(t, node, keys[i]);
+		t->nodes[node].total += count;
+	}
+	t->nodes[node].self += count;
+	return node;
+}
+
+struct sort_ctx {
+	const struct calltree *t;
+	int (*cmp)(uint32_t a, uint32_t b, void *ctx);
+	void *ctx;
+};
+
+static int by_key(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *s = arg;
+
+	return s->cmp(s->t->nodes[*(const uint32_t *)a].key,
+		      s->t->nodes[*(const uint32_t *)b].key, s->ctx);
+}
+
+void calltree_sort(struct calltree *t, int (*cmp)(uint32_t a, uint32_t b, void *ctx), void *ctx)
+{
+	struct sort_ctx s = { t, cmp, ctx };
+	uint32_t *kids = NULL;
+	size_t cap = 0;
+
+	for (size_t id = 0; id < t->n; id++) {
+		size_t k = 0;
+
+		for (uint32_t c = t->nodes[id].child; c != CALLTREE_NONE; c = t->nodes[c].next) {
+			XGROW(kids, cap, k + 1);
+			kids[k++] = c;
+		}
+		if (k > 1)
+			qsort_r(kids, k, sizeof(*kids), by_key, &s);
+		for (size_t i = k; i-- > 0;) {
+			t->nodes[kids[i]].next = i + 1 < k ? kids[i + 1] : CALLTREE_NONE;
+		}
+		if (k)
+			t->nodes[id].child = kids[0];
+	}
+	free(kids);
+}
