@@ -93,7 +93,9 @@ static void choose_min(struct vctx *c)
 {
 	uint64_t total = c->t.nodes[0].total;
 
-	c->min_total = total / MIN_SHARE ? total / MIN_SHARE : 1;
+	c->min_total = total / MIN_SHARE + (total % MIN_SHARE != 0);	/* rounded up */
+	if (!c->min_total)
+		c->min_total = 1;
 	while (count_kept(&c->t, c->min_total) > MAX_NODES)
 		c->min_total *= 2;
 	for (size_t id = 1; id < c->t.n; id++)
@@ -269,8 +271,8 @@ static void add_head(const struct vctx *c, struct strbuf *out)
 		    "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
 		    "height=\"%u\">\n"
 		    "<style>text{font-family:\"DejaVu Sans Mono\",Menlo,Consolas,monospace;font-size:12px;"
-		    "fill:#000}.frame:hover rect{stroke:#000;stroke-width:0.5;cursor:pointer}"
-		    ".parent{opacity:0.5}.button{cursor:pointer;fill:#036}"
+		    "fill:#000}#frames text{pointer-events:none}"
+		    ".frame:hover{stroke:#000;stroke-width:0.5;cursor:pointer}.parent{opacity:0.5}.button{cursor:pointer;fill:#036}"
 		    "#title{font-size:17px}#subtitle{fill:#555}</style>\n"
 		    "<rect width=\"100%%\" height=\"100%%\" fill=\"#f8f8f4\"/>\n"
 		    "<text id=\"title\" x=\"50%%\" y=\"24\" text-anchor=\"middle\">", height);

@@ -9,7 +9,7 @@
 // a native frame's name is its symbol, or "+0xOFFSET" where none covers it.
 "use strict";
 var NS = "http://www.w3.org/2000/svg";
-var FH = 16, TOP = 60, BOTTOM = 50, PAD = 10, CW = 7.3, MINPX = 0.5;
+var FH = 16, TOP = 60, BOTTOM = 50, PAD = 10, CW = 7.3, MINPX = 1;
 var CLASS_NAMES = ["your code", "standard library", "site-packages", "native", "process, thread",
 	"(idle)", "(failed)"];
 var svg = document.documentElement;
@@ -109,12 +109,21 @@ function matches(i) {
 	return matchRe !== null && i > 0 && (matchRe.test(label(i)) || matchRe.test(fullName(i)));
 }
 
+// a frame: its box and, where it fits, its label (which lets the pointer
+// through to the box); the box's tooltip (a title) is made when the
+// pointer first comes over it
 function drawFrame(g, i, x, w, y, parent) {
-	var name = label(i), box = el("g", { "class": parent ? "frame parent" : "frame", "data-node": i }, g);
-	el("title", {}, box).textContent = fullName(i) + "\n" + samples(tot[i]) + ", " + pct(tot[i], D.total);
-	el("rect", { x: x.toFixed(1), y: y, width: Math.max(w - 0.5, 0.5).toFixed(1), height: FH - 1, rx: 2,
-		fill: matches(i) ? "rgb(230,0,230)" : color(classOf(i), name) }, box);
-	el("text", { x: (x + 3).toFixed(1), y: y + FH - 4 }, box).textContent = fitted(name, w);
+	var name = label(i), text = fitted(name, w);
+	el("rect", { "class": parent ? "frame parent" : "frame", "data-node": i, x: x.toFixed(1), y: y,
+		width: Math.max(w - 0.5, 0.5).toFixed(1), height: FH - 1, rx: 2,
+		fill: matches(i) ? "rgb(230,0,230)" : color(classOf(i), name) }, g);
+	if (text) el("text", { x: (x + 3).toFixed(1), y: y + FH - 4 }, g).textContent = text;
+}
+
+function tooltip(box, i) {
+	if (!box.firstChild)
+		el("title", {}, box).textContent = fullName(i) + "\n" + samples(tot[i]) + ", " +
+			pct(tot[i], D.total);
 }
 
 function render() {
@@ -197,10 +206,15 @@ function askSearch() {
 	search(window.prompt("Search for frames (a regular expression):", ""));
 }
 
-function frameOf(e) {
+function boxOf(e) {
 	var t = e.target;
 	while (t && t !== svg && !(t.getAttribute && t.getAttribute("data-node") !== null)) t = t.parentNode;
-	return t && t !== svg ? parseInt(t.getAttribute("data-node"), 10) : -1;
+	return t && t !== svg ? t : null;
+}
+
+function frameOf(e) {
+	var b = boxOf(e);
+	return b ? parseInt(b.getAttribute("data-node"), 10) : -1;
 }
 
 function legend() {
@@ -220,7 +234,9 @@ function init() {
 	legend();
 	g.addEventListener("mouseover", function (e) {
 		var i = frameOf(e);
-		if (i >= 0) document.getElementById("details").textContent = describe(i);
+		if (i < 0) return;
+		tooltip(boxOf(e), i);
+		document.getElementById("details").textContent = describe(i);
 	});
 	g.addEventListener("mouseout", function () {
 		document.getElementById("details").textContent = " ";
