@@ -6,9 +6,10 @@
  * Samples taken at one instant (one timestamp: every thread of a --threads
  * sample) are one step. A thread's frame lasts while the thread has it at
  * the same depth, under the same callers, in consecutive steps; it ends at
- * the next step's time, or one interval after its last sample if that
- * comes first (so a thread seen again after a gap starts afresh). (idle)
- * and (failed) samples form a track of their own.
+ * the time of the step after its last, or one interval after its last
+ * sample if that comes first (so a thread seen again after a gap starts
+ * afresh). (idle) and (failed) samples form a track of their own. Two
+ * samples of one thread in one step cannot happen (a thread has one stack).
  */
 #include "compat.h"
 
@@ -34,7 +35,8 @@ struct ctrack {
 	uint64_t *begin;
 	size_t depth, cap;
 	size_t step;		/* the step it was last seen in */
-	uint64_t last_ts;
+	uint64_t last_ts;	/* ... and its time */
+	uint64_t next_ts;	/* the time of the step after that one */
 };
 
 struct cctx {
@@ -63,6 +65,8 @@ static void close_from(struct cctx *c, uint32_t track, size_t keep, uint64_t end
 		struct xevent *x;
 
 		t->depth--;
+		if (end <= t->begin[t->depth])
+			continue;	/* nothing to show (a clock that stood still) */
 		XGROW(c->ev, c->evcap, c->nev + 1);
 		x = &c->ev[c->nev++];
 		*x = (struct xevent){ track, (uint32_t)t->depth, t->keys[t->depth],
@@ -106,8 +110,10 @@ static void new_step(struct cctx *c, size_t step, uint64_t ts)
 	for (uint32_t i = 0; i < c->ntracks; i++) {
 		struct ctrack *t = &c->tracks[i];
 
-		if (t->depth && t->step + 1 < step)
-			close_from(c, i, 0, end_time(c, t->last_ts, ts));
+		if (t->depth && t->step + 1 == step)
+			t->next_ts = ts;
+		else if (t->depth && t->step + 1 < step)
+			close_from(c, i, 0, end_time(c, t->last_ts, t->next_ts));
 	}
 }
 
@@ -149,8 +155,12 @@ static void build(struct cctx *c)
 		}
 		event(c, &ev[i], step, &buf, &cap);
 	}
-	for (uint32_t i = 0; i < c->ntracks; i++)
-		close_from(c, i, 0, c->tracks[i].last_ts + c->interval);
+	for (uint32_t i = 0; i < c->ntracks; i++) {
+		struct ctrack *t = &c->tracks[i];
+
+		close_from(c, i, 0, t->step == step ? t->last_ts + c->interval
+						     : end_time(c, t->last_ts, t->next_ts));
+	}
 	free(buf);
 }
 

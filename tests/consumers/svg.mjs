@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // node svg.mjs FILE CLICK SEARCH [PNG]: open pyflame's SVG flame graph in
 // headless chromium and use it as a person would: wait until it has drawn
-// its frames, hover over and click the first frame whose label matches the
-// regular expression CLICK, then press the Search button and type SEARCH
-// into the prompt. Prints as JSON what happened: script errors, console
+// its frames, hover over and click the first frame whose tooltip matches
+// the regular expression CLICK, click the Reset zoom control, then press
+// the Search button and type SEARCH into the prompt. Prints as JSON what happened: script errors, console
 // messages, the time to the first drawing, the clicked frame's box before
 // and after, the details line, the highlighted frames and the matched text.
 // With PNG, a screenshot of the first view goes there. Times in ms:
@@ -54,6 +54,13 @@ const result = await withBrowser(async (browser) => {
 		out.zoom_ms = Date.now() - t1;
 		out.after = await box(page, click);
 		out.unzoom = await page.evaluate(() => document.getElementById("unzoom").style.display);
+		const u = await page.evaluate(() => {
+			window.scrollTo(0, 0);
+			const r = document.getElementById("unzoom").getBoundingClientRect();
+			return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+		});
+		await page.mouse.click(u.x, u.y);
+		out.reset = await box(page, click);
 	}
 	const s = await page.evaluate(() => {
 		window.scrollTo(0, 0);
