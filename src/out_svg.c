@@ -254,9 +254,12 @@ static void subtitle(const struct profile *p, struct strbuf *out)
 
 	if (m->python[0])
 		strbuf_addf(out, "Python %s \xc2\xb7 ", m->python);
-	strbuf_addf(out, "%.1f s \xc2\xb7 %" PRIu64 " samples (%" PRIu64 " idle%s, %" PRIu64
-		    " failed)", secs, m->samples, p->st->idle, p->include_idle ? "" : ", left out",
-		    p->st->failed);
+	strbuf_addf(out, "%.1f s \xc2\xb7 %" PRIu64 " samples (", secs, m->samples);
+	if (p->include_idle)
+		strbuf_addf(out, "%" PRIu64 " idle", profile_idle(p));
+	else
+		strbuf_addstr(out, "idle left out");
+	strbuf_addf(out, ", %" PRIu64 " failed)", profile_failed(p));
 	if (secs > 0)
 		strbuf_addf(out, " \xc2\xb7 %.0f samples/s", (double)m->samples / secs);
 	if (m->interval_us)

@@ -13,7 +13,7 @@ var FH = 16, TOP = 60, BOTTOM = 50, PAD = 10, CW = 7.3, MINPX = 1;
 var CLASS_NAMES = ["your code", "standard library", "site-packages", "native", "process, thread",
 	"(idle)", "(failed)"];
 var svg = document.documentElement;
-var n, fr, dep, tot, xs, end, maxDepth = 0, zoomed = 0, matchRe = null, width = 0;
+var n, fr, dep, tot, xs, end, zoomed = 0, matchRe = null, width = 0;
 
 // x positions, subtree ends and depths from the depth-first list
 function build() {
@@ -29,7 +29,6 @@ function build() {
 		p = stack[stack.length - 1];
 		xs[i] = nx[p]; nx[p] += tot[i]; nx[i] = xs[i];
 		stack.push(i);
-		if (dep[i] > maxDepth) maxDepth = dep[i];
 	}
 	while (stack.length) end[stack.pop()] = n;
 }
@@ -126,26 +125,41 @@ function tooltip(box, i) {
 			pct(tot[i], D.total);
 }
 
-function render() {
-	var g = document.getElementById("frames"), h = TOP + (maxDepth + 1) * FH + BOTTOM;
-	var zx = xs[zoomed], zw = tot[zoomed], scale, i, x, w, frag = document.createDocumentFragment();
-
-	width = svg.getBoundingClientRect().width || 1200;
-	svg.setAttribute("height", h);
-	scale = (width - 2 * PAD) / zw;
+// the frames wide enough to draw at the current zoom: [index, parent?]
+function visible(scale) {
+	var zx = xs[zoomed], zw = tot[zoomed], out = [], i;
 	for (i = 0; i < n; i++) {
 		if (dep[i] < dep[zoomed]) {		// an ancestor of the zoomed frame, or not drawn
-			if (xs[i] <= zx && xs[i] + tot[i] >= zx + zw)
-				drawFrame(frag, i, PAD, width - 2 * PAD, h - BOTTOM - (dep[i] + 1) * FH, true);
+			if (xs[i] <= zx && xs[i] + tot[i] >= zx + zw) out.push(i);
 			continue;
 		}
-		w = tot[i] * scale;
-		if (xs[i] + tot[i] <= zx || xs[i] >= zx + zw || w < MINPX) {
+		if (xs[i] + tot[i] <= zx || xs[i] >= zx + zw || tot[i] * scale < MINPX) {
 			i = end[i] - 1;			// skip the subtree
 			continue;
 		}
-		x = PAD + (xs[i] - zx) * scale;
-		drawFrame(frag, i, x, w, h - BOTTOM - (dep[i] + 1) * FH, false);
+		out.push(i);
+	}
+	return out;
+}
+
+// draw what is visible; the graph is as tall as its deepest visible frame
+function render() {
+	var g = document.getElementById("frames"), frag = document.createDocumentFragment();
+	var scale, shown, deepest = 0, h, k, i, zx = xs[zoomed];
+
+	width = svg.getBoundingClientRect().width || 1200;
+	scale = (width - 2 * PAD) / tot[zoomed];
+	shown = visible(scale);
+	for (k = 0; k < shown.length; k++) deepest = Math.max(deepest, dep[shown[k]]);
+	h = TOP + (deepest + 1) * FH + BOTTOM;
+	svg.setAttribute("height", h);
+	for (k = 0; k < shown.length; k++) {
+		i = shown[k];
+		if (dep[i] < dep[zoomed])
+			drawFrame(frag, i, PAD, width - 2 * PAD, h - BOTTOM - (dep[i] + 1) * FH, true);
+		else
+			drawFrame(frag, i, PAD + (xs[i] - zx) * scale, tot[i] * scale,
+				h - BOTTOM - (dep[i] + 1) * FH, false);
 	}
 	g.textContent = "";
 	g.appendChild(frag);

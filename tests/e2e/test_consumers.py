@@ -36,16 +36,23 @@ def tools():
     t.close()
 
 
+OUTPUTS = {}
+
+
 @pytest.fixture
-def outputs(interp, targets, pyflame, tmp_path):
-    """threads.py profiled with --threads once per format: {format: path}."""
-    target = targets.start(interp, "threads.py")
-    out = {}
-    for fmt, name in FILES:
-        out[fmt] = str(tmp_path / name)
-        pyflame.profile(target, "--threads", "-s", "0.5", "--format", fmt,
-                        "-o", out[fmt])
-    return out
+def outputs(interp, targets, pyflame, tmp_path_factory, tools):
+    """threads.py profiled with --threads once per format: {format: path},
+    made once per interpreter for all the tests here."""
+    if interp.label not in OUTPUTS:
+        target = targets.start(interp, "threads.py")
+        outdir = tmp_path_factory.mktemp("consumers")
+        out = {}
+        for fmt, name in FILES:
+            out[fmt] = str(outdir / name)
+            pyflame.profile(target, "--threads", "-s", "0.5", "--format",
+                            fmt, "-o", out[fmt])
+        OUTPUTS[interp.label] = out
+    return OUTPUTS[interp.label]
 
 
 def read(path, mode="r"):
