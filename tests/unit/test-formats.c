@@ -15,6 +15,7 @@
 #include "err.h"
 #include "output.h"
 #include "stacks.h"
+#include "frames.h"
 #include "tap.h"
 
 #define V PACKAGE_VERSION
@@ -342,6 +343,45 @@ static void test_pprof(void)
 	stacks_release(&fx.st);
 }
 
+/* A thread root, a Python frame and native frames: typed and named apart. */
+static void test_kinds(void)
+{
+	static const struct origin o = { 100, 101, 0 };
+	struct stacks st;
+	struct profile p = { .st = &st, .line_numbers = true, .include_idle = true,
+			     .meta = { .target = "PID 100", .interval_us = 1000 } };
+	uint32_t ids[4];
+	size_t len;
+	int rc;
+	char *got;
+
+	stacks_init(&st, true);
+	ids[3] = special(&st, FRAME_THREAD, "", "thread 101 \"MainThread\"", 0);
+	ids[2] = stacks_intern_pyframe(&st, stacks_intern_str(&st, "m.py", 4),
+				       stacks_intern_str(&st, "main", 4), 3);
+	ids[1] = special(&st, FRAME_NATIVE, "/lib/libz.so.1", "deflate", 0x2a);
+	ids[0] = special(&st, FRAME_NATIVE, "/lib/libz.so.1", "", 0x3a2c);
+	stacks_add(&st, ids, 4, stacks_intern_origin(&st, &o), 1, 5000);
+	got = run(out_svg, &p, &len, &rc);
+	ok(rc == 0 && strstr(got, "\"frames\":[[\"thread 101 \\\"MainThread\\\"\",-1,0,4],"
+				  "[\"main\",0,3,0],[\"deflate\",1,0,3],[\"+0x3a2c\",1,0,3]],\n"
+				  "\"files\":[\"m.py\",\"/lib/libz.so.1\"]") != NULL,
+	   "svg: a root (class 4) and native frames (class 3) as data");
+	free(got);
+	got = run(out_chrome, &p, &len, &rc);
+	ok(rc == 0 && strstr(got, "\"name\":\"thread 101 \\\"MainThread\\\"\",\"cat\":\"root\"") &&
+	   strstr(got, "\"name\":\"deflate (/lib/libz.so.1)\",\"cat\":\"native\"") &&
+	   strstr(got, "\"name\":\"libz.so.1+0x3a2c\",\"cat\":\"native\""),
+	   "chrome: roots and native frames named and categorised apart");
+	free(got);
+	got = run(out_speedscope, &p, &len, &rc);
+	ok(rc == 0 && strstr(got, "{\"name\":\"deflate\",\"file\":\"/lib/libz.so.1\"},"
+				  "{\"name\":\"libz.so.1+0x3a2c\",\"file\":\"/lib/libz.so.1\"}"),
+	   "speedscope: native frames by symbol or offset, with their object");
+	free(got);
+	stacks_release(&st);
+}
+
 /* Every new writer reports a failed write as -PF_ESYS with errno's text. */
 static void test_write_errors(void)
 {
@@ -386,6 +426,7 @@ int main(void)
 	test_chrome();
 	test_svg();
 	test_pprof();
+	test_kinds();
 	test_write_errors();
 	return done_testing();
 }
