@@ -142,8 +142,8 @@ def test_svg_in_chromium(outputs, tools):
         "a click zooms into the frame: %r -> %r" % (before, after)
     assert res["unzoom"] == "", "the reset control shows after a zoom"
     assert res["reset"]["width"] == before["width"], "reset zooms out"
-    assert res["details"].startswith("spin_alpha (") and "samples" in \
-        res["details"], res["details"]
+    assert re.match(r"^spin_alpha \(.*\) \u2014 [0-9,]+ samples?, [0-9.]+%$",
+                    res["details"]), res["details"]
     counts = formats.svg_counts(svg)
     naps = sum(c for k, c in counts.items()
                if any(":nap_" in f for f in k))

@@ -105,6 +105,11 @@ def per_thread_total(run):
     return int(run.stats["samples"] - run.stats["failed"])
 
 
+def thread_samples(counts):
+    """Samples of the threads' stacks, (failed) ones left out."""
+    return sum(c for k, c in counts.items() if k != ("(failed)",))
+
+
 def test_format_svg(interp, targets, pyflame, tmp_path):
     target = targets.start(interp, "threads.py")
     path = str(tmp_path / "p.svg")
@@ -113,7 +118,8 @@ def test_format_svg(interp, targets, pyflame, tmp_path):
     counts = formats.svg_counts(svg)
     assert THREAD_FUNCS <= functions_of(counts), str(run)
     data = formats.svg_data(svg)
-    assert data["total"] == 5 * per_thread_total(run), str(run)
+    assert data["total"] == 5 * per_thread_total(run) + run.stats["failed"], \
+        str(run)
     assert "PID %d" % target.pid in svg, "the title names the target"
     xmllint = subprocess.run(["xmllint", "--noout", path],
                              stderr=subprocess.PIPE)
@@ -127,9 +133,11 @@ def test_format_speedscope(interp, targets, pyflame, tmp_path):
                      "speedscope")
     counts, names = formats.speedscope_counts(read(path))
     assert THREAD_FUNCS <= functions_of(counts), str(run)
-    assert len(names) == 5 and all(n.startswith("thread ") for n in names), \
+    threads = [n for n in names if n != "(idle) and (failed)"]
+    assert len(threads) == 5 and all(n.startswith("thread ") for n in threads), \
         "one profile per thread, named by thread: %r%s" % (names, run)
-    assert sum(counts.values()) == 5 * per_thread_total(run), str(run)
+    assert len(names) == 5 + (run.stats["failed"] > 0), names
+    assert thread_samples(counts) == 5 * per_thread_total(run), str(run)
 
 
 def test_format_chrome(interp, targets, pyflame, tmp_path):
@@ -153,8 +161,9 @@ def test_format_pprof(interp, targets, pyflame, tmp_path):
     assert THREAD_FUNCS <= functions_of(counts), str(run)
     assert prof["sample_types"] == [("samples", "count"),
                                     ("wall", "nanoseconds")]
-    assert sum(counts.values()) == 5 * per_thread_total(run), str(run)
-    threads = set(s["labels"].get("thread") for s in prof["samples"])
+    assert thread_samples(counts) == 5 * per_thread_total(run), str(run)
+    threads = set(s["labels"]["thread"] for s in prof["samples"]
+                  if "thread" in s["labels"])
     assert len(threads) == 5 and all(t.startswith("thread ") for t in threads)
     assert prof["period"] == 10000000 and len(prof["mappings"]) == 1
 
