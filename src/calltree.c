@@ -8,11 +8,14 @@
 #include "err.h"
 #include "xalloc.h"
 
+/* splitmix64's finalizer: every bit of (parent, key) reaches the low bits. */
 static size_t slot_of(const struct calltree *t, uint32_t parent, uint32_t key)
 {
-	uint64_t h = ((uint64_t)parent << 32 | key) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)parent << 32 | key;
 
-	return (size_t)(h >> 17) & t->mask;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return (size_t)(h ^ (h >> 31)) & t->mask;
 }
 
 /* The slot that holds (parent, key), or the empty slot where it would go. */
