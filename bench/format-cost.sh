@@ -12,8 +12,12 @@ py=${1:-/usr/bin/python3}
 secs=${2:-60}
 rate=${3:-0.001}
 out=$(mktemp -d)
-/usr/bin/time -f "%U %S %e" -o "$out/time" ./src/pyflame -r "$rate" --flamechart \
-	-o "$out/rec" -t "$py" "$src/bench/targets/mixed.py" "$secs" >/dev/null
+"$py" "$src/bench/targets/mixed.py" $((${secs%.*} + 30)) >"$out/ready" &
+target=$!
+while [ ! -s "$out/ready" ]; do sleep 0.1; done
+/usr/bin/time -f "%U %S %e" -o "$out/time" ./src/pyflame -r "$rate" -s "$secs" --flamechart \
+	-o "$out/rec" -p "$target"
+kill "$target"
 read -r user sys wall <"$out/time"
 samples=$(($(wc -l <"$out/rec") / 2))
 echo "run: $samples samples in $wall s, pyflame CPU ${user} s user + ${sys} s system"
@@ -22,5 +26,5 @@ echo "run: $samples samples in $wall s, pyflame CPU ${user} s user + ${sys} s sy
 		awk -v n="$name" -v ms="$ms" -v u="$user" -v s="$sys" \
 			'BEGIN { printf "%-11s %8.1f ms  %5.2f %% of the run'"'"'s CPU\n", n, ms, 100 * ms / 1000 / (u + s) }'
 	done
-ls -l "$out" | awk 'NR > 1 && $NF != "time" && $NF != "rec" { print "  " $NF ": " $5 " bytes" }'
+ls -l "$out" | awk 'NR > 1 && $NF ~ /^out/ { print "  " $NF ": " $5 " bytes" }'
 rm -rf "$out"

@@ -24,12 +24,9 @@ static size_t find_slot(const struct calltree *t, uint32_t parent, uint32_t key)
 	size_t i = slot_of(t, parent, key);
 
 	for (;; i = (i + 1) & t->mask) {
-		const struct calltree_node *n;
+		const struct calltree_slot *sl = &t->slots[i];
 
-		if (!t->slots[i])
-			return i;
-		n = &t->nodes[t->slots[i] - 1];
-		if (n->parent == parent && n->key == key)
+		if (!sl->id || (sl->parent == parent && sl->key == key))
 			return i;
 	}
 }
@@ -43,7 +40,8 @@ static void grow_slots(struct calltree *t)
 	for (uint32_t id = 1; id < t->n; id++) {
 		const struct calltree_node *n = &t->nodes[id];
 
-		t->slots[find_slot(t, n->parent, n->key)] = id + 1;
+		t->slots[find_slot(t, n->parent, n->key)] = (struct calltree_slot){ n->parent, n->key,
+										    id + 1 };
 	}
 }
 
@@ -86,7 +84,7 @@ uint32_t calltree_child(const struct calltree *t, uint32_t node, uint32_t key)
 {
 	size_t i = find_slot(t, node, key);
 
-	return t->slots[i] ? t->slots[i] - 1 : CALLTREE_NONE;
+	return t->slots[i].id ? t->slots[i].id - 1 : CALLTREE_NONE;
 }
 
 static uint32_t child_or_new(struct calltree *t, uint32_t node, uint32_t key)
@@ -94,10 +92,10 @@ static uint32_t child_or_new(struct calltree *t, uint32_t node, uint32_t key)
 	size_t i = find_slot(t, node, key);
 	uint32_t id;
 
-	if (t->slots[i])
-		return t->slots[i] - 1;
+	if (t->slots[i].id)
+		return t->slots[i].id - 1;
 	id = new_node(t, node, key);
-	t->slots[i] = id + 1;
+	t->slots[i] = (struct calltree_slot){ node, key, id + 1 };
 	if (2 * t->n > t->mask)
 		grow_slots(t);
 	return id;

@@ -28,10 +28,15 @@ struct calltree_node {
 	uint64_t total;		/* samples whose stack passes through here */
 };
 
+struct calltree_slot {
+	uint32_t parent, key;
+	uint32_t id;		/* node id + 1; 0 = empty */
+};
+
 struct calltree {
 	struct calltree_node *nodes;
 	size_t n, cap;
-	uint32_t *slots;	/* (parent, key) -> node id + 1; 0 = empty */
+	struct calltree_slot *slots;	/* (parent, key) -> node, probed linearly */
 	size_t mask;		/* slots - 1, a power of two minus one */
 };
 

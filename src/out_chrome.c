@@ -10,6 +10,8 @@
  * sample if that comes first (so a thread seen again after a gap starts
  * afresh). (idle) and (failed) samples form a track of their own. Two
  * samples of one thread in one step cannot happen (a thread has one stack).
+ * Events are written in the order their frames began: by time, callers
+ * before callees.
  */
 #include "compat.h"
 
@@ -32,7 +34,7 @@ struct xevent {
 
 struct ctrack {
 	uint32_t *keys;		/* the open frames, root first */
-	uint64_t *begin;
+	size_t *event;		/* ... and their events in cctx.ev */
 	size_t depth, cap;
 	size_t step;		/* the step it was last seen in */
 	uint64_t last_ts;	/* ... and its time */
@@ -44,10 +46,12 @@ struct cctx {
 	struct render r;
 	struct ctrack *tracks;	/* origin id -> track; the last: (idle), (failed) */
 	size_t ntracks;
-	struct xevent *ev;
+	struct xevent *ev;	/* in the order the frames opened: by time */
 	size_t nev, evcap;
 	uint64_t t0, interval;
 	size_t written;		/* trace events written so far */
+	struct strbuf names;	/* each key's name and category, as JSON */
+	size_t *name_at, *name_len;	/* key -> offset + 1 in names (0: not yet), length */
 };
 
 /* What goes before a trace event: a comma after the first. */
@@ -61,17 +65,19 @@ static void close_from(struct cctx *c, uint32_t track, size_t keep, uint64_t end
 {
 	struct ctrack *t = &c->tracks[track];
 
-	while (t->depth > keep) {
-		struct xevent *x;
+	while (t->depth > keep)
+		c->ev[t->event[--t->depth]].end = end - c->t0;
+}
 
-		t->depth--;
-		if (end <= t->begin[t->depth])
-			continue;	/* nothing to show (a clock that stood still) */
-		XGROW(c->ev, c->evcap, c->nev + 1);
-		x = &c->ev[c->nev++];
-		*x = (struct xevent){ track, (uint32_t)t->depth, t->keys[t->depth],
-				      t->begin[t->depth] - c->t0, end - c->t0 };
-	}
+/* Open frame `key` at `depth` of `track` at `ts`: its event, end unknown. */
+static void open_frame(struct cctx *c, uint32_t track, size_t depth, uint32_t key, uint64_t ts)
+{
+	struct ctrack *t = &c->tracks[track];
+
+	XGROW(c->ev, c->evcap, c->nev + 1);
+	c->ev[c->nev] = (struct xevent){ track, (uint32_t)depth, key, ts - c->t0, ts - c->t0 };
+	t->keys[depth] = key;
+	t->event[depth] = c->nev++;
 }
 
 /* The end of frames last seen at `last`, when the next step is at `next`. */
@@ -93,12 +99,10 @@ static void sample(struct cctx *c, uint32_t track, const uint32_t *keys, size_t 
 	close_from(c, track, same, t->depth ? end_time(c, t->last_ts, ts) : ts);
 	if (depth > t->cap) {
 		XGROW(t->keys, t->cap, depth);
-		t->begin = xreallocarray(t->begin, t->cap, sizeof(*t->begin));
+		t->event = xreallocarray(t->event, t->cap, sizeof(*t->event));
 	}
-	for (size_t i = same; i < depth; i++) {
-		t->keys[i] = keys[i];
-		t->begin[i] = ts;
-	}
+	for (size_t i = same; i < depth; i++)
+		open_frame(c, track, i, keys[i], ts);
 	t->depth = depth;
 	t->step = step;
 	t->last_ts = ts;
@@ -164,18 +168,6 @@ static void build(struct cctx *c)
 	free(buf);
 }
 
-/* Tracks in order, then by start, callers before callees. */
-static int by_track_time(const void *pa, const void *pb)
-{
-	const struct xevent *a = pa, *b = pb;
-
-	if (a->track != b->track)
-		return a->track < b->track ? -1 : 1;
-	if (a->begin != b->begin)
-		return a->begin < b->begin ? -1 : 1;
-	return (a->depth > b->depth) - (a->depth < b->depth);
-}
-
 /* pid and tid of a track; the TID, or a small number where none is known. */
 static void track_ids(const struct cctx *c, uint32_t track, int64_t *pid, int64_t *tid)
 {
@@ -197,30 +189,52 @@ static const char *const class_names[] = {
 	[FRAME_CLASS_ROOT] = "root",
 };
 
+/* "\"name\":...,\"cat\":..." of a key, made once and kept in c->names. */
+static void add_name(struct cctx *c, uint32_t key, struct strbuf *out)
+{
+	size_t len, at;
+
+	if (!c->name_at[key]) {
+		at = c->names.len;
+		strbuf_addstr(&c->names, "\"name\":");
+		if (render_is_marker(&c->r, key)) {
+			const char *s = render_key_text(&c->r, key, &len);
+
+			json_add_str(&c->names, s, len, 0);
+			strbuf_addstr(&c->names, ",\"cat\":\"pyflame\"");
+		} else {
+			struct strbuf label;
+
+			strbuf_init(&label);
+			profile_frame_label(c->p, key, true, &label);
+			json_add_str(&c->names, label.buf, label.len, 0);
+			strbuf_release(&label);
+			strbuf_addf(&c->names, ",\"cat\":\"%s\"",
+				    class_names[profile_frame_class(c->p, key)]);
+		}
+		c->name_at[key] = at + 1;
+		c->name_len[key] = c->names.len - at;
+	}
+	strbuf_add(out, c->names.buf + c->name_at[key] - 1, c->name_len[key]);
+}
+
 static void add_x(struct cctx *c, const struct xevent *x, struct strbuf *out)
 {
 	int64_t pid, tid;
-	size_t len;
 
 	track_ids(c, x->track, &pid, &tid);
 	sep(c, out);
-	strbuf_addstr(out, "{\"ph\":\"X\",\"name\":");
-	if (render_is_marker(&c->r, x->key)) {
-		const char *s = render_key_text(&c->r, x->key, &len);
-
-		json_add_str(out, s, len, 0);
-		strbuf_addstr(out, ",\"cat\":\"pyflame\"");
-	} else {
-		struct strbuf label;
-
-		strbuf_init(&label);
-		profile_frame_label(c->p, x->key, true, &label);
-		json_add_str(out, label.buf, label.len, 0);
-		strbuf_release(&label);
-		strbuf_addf(out, ",\"cat\":\"%s\"", class_names[profile_frame_class(c->p, x->key)]);
-	}
-	strbuf_addf(out, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":%" PRIu64
-		    ",\"dur\":%" PRIu64 "}", pid, tid, x->begin, x->end - x->begin);
+	strbuf_addstr(out, "{\"ph\":\"X\",");
+	add_name(c, x->key, out);
+	strbuf_addstr(out, ",\"pid\":");
+	strbuf_addu(out, (uint64_t)pid);
+	strbuf_addstr(out, ",\"tid\":");
+	strbuf_addu(out, (uint64_t)tid);
+	strbuf_addstr(out, ",\"ts\":");
+	strbuf_addu(out, x->begin);
+	strbuf_addstr(out, ",\"dur\":");
+	strbuf_addu(out, x->end - x->begin);
+	strbuf_addch(out, '}');
 }
 
 static void add_meta(struct cctx *c, const char *what, uint32_t track,
@@ -293,10 +307,12 @@ static int put_all(FILE *f, struct cctx *c)
 	int rc = 0;
 
 	for (size_t i = 0; i < c->nev; i++)
-		used[c->ev[i].track] = true;
+		used[c->ev[i].track] |= c->ev[i].end > c->ev[i].begin;
 	strbuf_init(&sb);
 	add_head(c, used, &sb);
 	for (size_t i = 0; i < c->nev && !rc; i++) {
+		if (c->ev[i].end <= c->ev[i].begin)
+			continue;	/* nothing to show (a clock that stood still) */
 		add_x(c, &c->ev[i], &sb);
 		rc = render_drain(f, &sb, FLUSH_AT);
 	}
@@ -318,21 +334,26 @@ int out_chrome(FILE *f, const struct profile *p)
 	c.t0 = nev && (!p->meta.start_us || ev[0].ts_us < p->meta.start_us) ? ev[0].ts_us
 									     : p->meta.start_us;
 	render_profile(&c.r, p);
+	strbuf_init(&c.names);
+	c.name_at = xcalloc(render_nkeys(&c.r), sizeof(*c.name_at));
+	c.name_len = xcalloc(render_nkeys(&c.r), sizeof(*c.name_len));
 	c.ntracks = profile_norigins(p) + 1;
 	c.tracks = xcalloc(c.ntracks, sizeof(*c.tracks));
 	for (size_t i = 0; i < c.ntracks; i++)
 		c.tracks[i].step = NO_STEP;
 	build(&c);
-	qsort(c.ev, c.nev, sizeof(*c.ev), by_track_time);
 	rc = put_all(f, &c);
 	if (!rc)
 		rc = render_flush(f);
 	for (size_t i = 0; i < c.ntracks; i++) {
 		free(c.tracks[i].keys);
-		free(c.tracks[i].begin);
+		free(c.tracks[i].event);
 	}
 	free(c.tracks);
 	free(c.ev);
+	free(c.name_at);
+	free(c.name_len);
+	strbuf_release(&c.names);
 	render_release(&c.r);
 	return rc;
 }

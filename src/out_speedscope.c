@@ -66,8 +66,9 @@ static void add_sample(struct sctx *c, uint32_t stack)
 	for (size_t i = depth; i-- > 0;) {
 		uint32_t key = frames == &marker ? marker : render_key(&c->r, frames[i]);
 
-		strbuf_addf(&t->samples, i + 1 < depth ? ",%" PRIu32 : "%" PRIu32,
-			    frame_numbers_get(&c->fn, key));
+		if (i + 1 < depth)
+			strbuf_addch(&t->samples, ',');
+		strbuf_addu(&t->samples, frame_numbers_get(&c->fn, key));
 	}
 	strbuf_addch(&t->samples, ']');
 }
@@ -148,7 +149,9 @@ static int put_track(FILE *f, const struct sctx *c, const struct track *t, bool 
 		rc = render_put(f, t->samples.buf, t->samples.len);
 	strbuf_addstr(&sb, "],\"weights\":[");
 	for (size_t i = 0; i < t->n && !rc; i++) {
-		strbuf_addf(&sb, i ? ",%" PRIu64 : "%" PRIu64, c->weight);
+		if (i)
+			strbuf_addch(&sb, ',');
+		strbuf_addu(&sb, c->weight);
 		rc = render_drain(f, &sb, FLUSH_AT);
 	}
 	strbuf_addstr(&sb, "]}");

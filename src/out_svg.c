@@ -73,7 +73,6 @@ static void build_tree(struct vctx *c)
 		calltree_add(&c->t, &marker, 1, profile_failed(p));
 	}
 	free(keys);
-	calltree_sort(&c->t, by_text, &c->r);
 }
 
 /* Nodes kept with `min`: those at least that wide (their callers are at
@@ -111,6 +110,28 @@ static unsigned key_class(const struct vctx *c, uint32_t key)
 	return profile_frame_class(c->p, key);
 }
 
+/* Nodes by their frame's text, last first: the stack pops them in order. */
+static int by_text_desc(const void *a, const void *b, void *arg)
+{
+	const struct vctx *c = arg;
+
+	return by_text(c->t.nodes[*(const uint32_t *)b].key, c->t.nodes[*(const uint32_t *)a].key,
+		       (void *)&c->r);
+}
+
+/* Push the kept children of `node`, sorted so that the first pops first
+ * (only kept nodes are ever sorted: most of a large tree is merged away). */
+static void push_children(const struct vctx *c, uint32_t node, uint32_t *stack, size_t *top)
+{
+	size_t first = *top;
+
+	for (uint32_t k = c->t.nodes[node].child; k != CALLTREE_NONE; k = c->t.nodes[k].next)
+		if (c->t.nodes[k].total >= c->min_total)
+			stack[(*top)++] = k;
+	if (*top - first > 1)
+		qsort_r(stack + first, *top - first, sizeof(*stack), by_text_desc, (void *)c);
+}
+
 /* Depth-first, children in order: "frame,depth,total" per kept node. */
 static int put_nodes(FILE *f, struct vctx *c, struct strbuf *sb)
 {
@@ -118,31 +139,19 @@ static int put_nodes(FILE *f, struct vctx *c, struct strbuf *sb)
 	size_t top = 0, written = 0;
 	int rc = 0;
 
-	for (uint32_t k = c->t.nodes[0].child; k != CALLTREE_NONE; k = c->t.nodes[k].next)
-		stack[top++] = k;
-	/* pushed in order: reverse so that the first child pops first */
-	for (size_t i = 0; i < top / 2; i++) {
-		uint32_t x = stack[i];
-
-		stack[i] = stack[top - 1 - i];
-		stack[top - 1 - i] = x;
-	}
+	push_children(c, 0, stack, &top);
 	while (top && !rc) {
-		const struct calltree_node *nd = &c->t.nodes[stack[--top]];
-		size_t first = top;
+		uint32_t id = stack[--top];
+		const struct calltree_node *nd = &c->t.nodes[id];
 
-		if (nd->total < c->min_total)
-			continue;
-		strbuf_addf(sb, "%s%" PRIu32 ",%" PRIu32 ",%" PRIu64, written++ ? "," : "",
-			    frame_numbers_get(&c->frames, nd->key), nd->depth, nd->total);
-		for (uint32_t k = nd->child; k != CALLTREE_NONE; k = c->t.nodes[k].next)
-			stack[top++] = k;
-		for (size_t i = first, j = top; i + 1 < j; i++, j--) {
-			uint32_t x = stack[i];
-
-			stack[i] = stack[j - 1];
-			stack[j - 1] = x;
-		}
+		if (written++)
+			strbuf_addch(sb, ',');
+		strbuf_addu(sb, frame_numbers_get(&c->frames, nd->key));
+		strbuf_addch(sb, ',');
+		strbuf_addu(sb, nd->depth);
+		strbuf_addch(sb, ',');
+		strbuf_addu(sb, nd->total);
+		push_children(c, id, stack, &top);
 		rc = render_drain(f, sb, FLUSH_AT);
 	}
 	free(stack);

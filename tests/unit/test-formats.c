@@ -159,17 +159,17 @@ static void test_chrome(void)
 	     "\"ts\":0,\"dur\":2000},\n"
 	     "{\"ph\":\"X\",\"name\":\"a (m.py:2)\",\"cat\":\"python\",\"pid\":100,\"tid\":101,"
 	     "\"ts\":0,\"dur\":2000},\n"
-	     "{\"ph\":\"X\",\"name\":\"<module> (m.py:1)\",\"cat\":\"python\",\"pid\":100,\"tid\":101,"
-	     "\"ts\":3000,\"dur\":1000},\n"
-	     "{\"ph\":\"X\",\"name\":\"b (m.py:3)\",\"cat\":\"python\",\"pid\":100,\"tid\":101,"
-	     "\"ts\":3000,\"dur\":1000},\n"
 	     "{\"ph\":\"X\",\"name\":\"<module> (m.py:1)\",\"cat\":\"python\",\"pid\":100,\"tid\":102,"
 	     "\"ts\":0,\"dur\":1000},\n"
 	     "{\"ph\":\"X\",\"name\":\"b (m.py:3)\",\"cat\":\"python\",\"pid\":100,\"tid\":102,"
 	     "\"ts\":0,\"dur\":1000},\n"
 	     "{\"ph\":\"X\",\"name\":\"(idle)\",\"cat\":\"pyflame\",\"pid\":100,\"tid\":0,"
-	     "\"ts\":2000,\"dur\":1000}\n]}\n",
-	     "chrome: a frame lasts over consecutive samples, ends at a gap, per thread");
+	     "\"ts\":2000,\"dur\":1000},\n"
+	     "{\"ph\":\"X\",\"name\":\"<module> (m.py:1)\",\"cat\":\"python\",\"pid\":100,\"tid\":101,"
+	     "\"ts\":3000,\"dur\":1000},\n"
+	     "{\"ph\":\"X\",\"name\":\"b (m.py:3)\",\"cat\":\"python\",\"pid\":100,\"tid\":101,"
+	     "\"ts\":3000,\"dur\":1000}\n]}\n",
+	     "chrome: a frame lasts over consecutive samples, ends at a gap, per thread; by time");
 	stacks_release(&fx.st);
 }
 
