@@ -114,6 +114,78 @@ uint32_t calltree_add(struct calltree *t, const uint32_t *keys, size_t depth, ui
 	return node;
 }
 
+/* Root-first key `d` of a stack (d < depth). */
+static uint32_t key_at(const struct calltree_stack *s, size_t d)
+{
+	return s->keys[s->depth - 1 - d];
+}
+
+/* Stacks in root-first lexicographic order of their keys; a stack that is
+ * a prefix of another comes first. */
+static int by_path(const void *pa, const void *pb)
+{
+	const struct calltree_stack *a = pa, *b = pb;
+	size_t n = a->depth < b->depth ? a->depth : b->depth;
+
+	for (size_t d = 0; d < n; d++) {
+		uint32_t x = key_at(a, d), y = key_at(b, d);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return (a->depth > b->depth) - (a->depth < b->depth);
+}
+
+/* A range of sorted stacks sharing their first `d` keys, under `node`. */
+struct span_work {
+	uint32_t node;
+	size_t lo, hi, d;
+};
+
+/* Split v[w.lo, w.hi) by key d; make and queue the runs wide enough. */
+static void build_level(struct calltree *t, struct calltree_stack *v, struct span_work w,
+			uint64_t min, struct span_work **todo, size_t *ntodo, size_t *cap)
+{
+	size_t i = w.lo;
+
+	for (; i < w.hi && v[i].depth == w.d; i++)
+		t->nodes[w.node].self += v[i].count;	/* stacks that end here */
+	while (i < w.hi) {
+		uint32_t key = key_at(&v[i], w.d), id;
+		uint64_t total = 0;
+		size_t j = i;
+
+		for (; j < w.hi && key_at(&v[j], w.d) == key; j++)
+			total += v[j].count;
+		if (total >= min) {
+			id = child_or_new(t, w.node, key);
+			t->nodes[id].total += total;
+			XGROW(*todo, *cap, *ntodo + 1);
+			(*todo)[(*ntodo)++] = (struct span_work){ id, i, j, w.d + 1 };
+		}
+		i = j;
+	}
+}
+
+size_t calltree_build(struct calltree *t, struct calltree_stack *v, size_t n, uint64_t min)
+{
+	struct span_work *todo = NULL;
+	size_t ntodo = 0, cap = 0, before = t->n;
+
+	qsort(v, n, sizeof(*v), by_path);
+	for (size_t i = 0; i < n; i++)
+		t->nodes[0].total += v[i].count;
+	XGROW(todo, cap, 1);
+	todo[ntodo++] = (struct span_work){ 0, 0, n, 0 };
+	while (ntodo) {
+		struct span_work w = todo[--ntodo];
+
+		build_level(t, v, w, min, &todo, &ntodo, &cap);
+	}
+	free(todo);
+	return t->n - before;
+}
+
 struct sort_ctx {
 	const struct calltree *t;
 	int (*cmp)(uint32_t a, uint32_t b, void *ctx);

@@ -51,6 +51,24 @@ void calltree_release(struct calltree *t);
  */
 uint32_t calltree_add(struct calltree *t, const uint32_t *keys, size_t depth, uint64_t count);
 
+/* One stack for calltree_build(): keys[0..depth) LEAF FIRST, and its samples. */
+struct calltree_stack {
+	const uint32_t *keys;
+	size_t depth;
+	uint64_t count;
+};
+
+/*
+ * calltree_build - add the n stacks v[0..n) at once (the tree may hold
+ * others already; v is reordered), making only the nodes whose total is at
+ * least `min`: the samples of a narrower node count in its callers' totals
+ * and nowhere below. Sorts the stacks and walks them as runs of common
+ * callers, so it hashes only the nodes it keeps: O(n log n) comparisons
+ * plus the depth of the kept nodes, however many nodes are merged away.
+ * Returns the nodes made.
+ */
+size_t calltree_build(struct calltree *t, struct calltree_stack *v, size_t n, uint64_t min);
+
 /* calltree_child - the child of `node` with `key`, or CALLTREE_NONE. */
 uint32_t calltree_child(const struct calltree *t, uint32_t node, uint32_t key);
 

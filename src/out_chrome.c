@@ -39,6 +39,7 @@ struct ctrack {
 	size_t step;		/* the step it was last seen in */
 	uint64_t last_ts;	/* ... and its time */
 	uint64_t next_ts;	/* the time of the step after that one */
+	struct strbuf ids;	/* its pid and tid as add_ids() writes them */
 };
 
 struct cctx {
@@ -57,7 +58,9 @@ struct cctx {
 /* What goes before a trace event: a comma after the first. */
 static void sep(struct cctx *c, struct strbuf *out)
 {
-	strbuf_addstr(out, c->written++ ? ",\n" : "\n");
+	if (c->written++)
+		strbuf_addch(out, ',');
+	strbuf_addch(out, '\n');
 }
 
 /* Close the frames of `t` from depth `keep` up at time `end`. */
@@ -218,21 +221,33 @@ static void add_name(struct cctx *c, uint32_t key, struct strbuf *out)
 	strbuf_add(out, c->names.buf + c->name_at[key] - 1, c->name_len[key]);
 }
 
-static void add_x(struct cctx *c, const struct xevent *x, struct strbuf *out)
+#define ADD_LIT(sb, lit) strbuf_add((sb), (lit), sizeof(lit) - 1)
+
+/* ",\"pid\":P,\"tid\":T,\"ts\":" of a track, made once and kept in it. */
+static void add_ids(struct cctx *c, uint32_t track, struct strbuf *out)
 {
+	struct ctrack *t = &c->tracks[track];
 	int64_t pid, tid;
 
-	track_ids(c, x->track, &pid, &tid);
+	if (!t->ids.len) {
+		track_ids(c, track, &pid, &tid);
+		ADD_LIT(&t->ids, ",\"pid\":");
+		strbuf_addu(&t->ids, (uint64_t)pid);
+		ADD_LIT(&t->ids, ",\"tid\":");
+		strbuf_addu(&t->ids, (uint64_t)tid);
+		ADD_LIT(&t->ids, ",\"ts\":");
+	}
+	strbuf_add(out, t->ids.buf, t->ids.len);
+}
+
+static void add_x(struct cctx *c, const struct xevent *x, struct strbuf *out)
+{
 	sep(c, out);
-	strbuf_addstr(out, "{\"ph\":\"X\",");
+	ADD_LIT(out, "{\"ph\":\"X\",");
 	add_name(c, x->key, out);
-	strbuf_addstr(out, ",\"pid\":");
-	strbuf_addu(out, (uint64_t)pid);
-	strbuf_addstr(out, ",\"tid\":");
-	strbuf_addu(out, (uint64_t)tid);
-	strbuf_addstr(out, ",\"ts\":");
+	add_ids(c, x->track, out);
 	strbuf_addu(out, x->begin);
-	strbuf_addstr(out, ",\"dur\":");
+	ADD_LIT(out, ",\"dur\":");
 	strbuf_addu(out, x->end - x->begin);
 	strbuf_addch(out, '}');
 }
@@ -339,8 +354,10 @@ int out_chrome(FILE *f, const struct profile *p)
 	c.name_len = xcalloc(render_nkeys(&c.r), sizeof(*c.name_len));
 	c.ntracks = profile_norigins(p) + 1;
 	c.tracks = xcalloc(c.ntracks, sizeof(*c.tracks));
-	for (size_t i = 0; i < c.ntracks; i++)
+	for (size_t i = 0; i < c.ntracks; i++) {
 		c.tracks[i].step = NO_STEP;
+		strbuf_init(&c.tracks[i].ids);
+	}
 	build(&c);
 	rc = put_all(f, &c);
 	if (!rc)
@@ -348,6 +365,7 @@ int out_chrome(FILE *f, const struct profile *p)
 	for (size_t i = 0; i < c.ntracks; i++) {
 		free(c.tracks[i].keys);
 		free(c.tracks[i].event);
+		strbuf_release(&c.tracks[i].ids);
 	}
 	free(c.tracks);
 	free(c.ev);

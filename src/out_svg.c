@@ -47,59 +47,79 @@ static int by_text(uint32_t a, uint32_t b, void *arg)
 	return c ? c : (la > lb) - (la < lb);
 }
 
-static void build_tree(struct vctx *c)
+/* Every counted stack as render keys (in one array), (idle) and (failed) too. */
+struct svg_stacks {
+	struct calltree_stack *v;
+	size_t n;
+	uint32_t *keys;
+	uint64_t total;
+};
+
+static void add_marker(struct svg_stacks *s, size_t *at, uint32_t key, uint64_t count)
+{
+	if (!count)
+		return;
+	s->keys[*at] = key;
+	s->v[s->n++] = (struct calltree_stack){ NULL, 1, count };
+	s->total += count;
+	(*at)++;
+}
+
+static void collect(struct vctx *c, struct svg_stacks *s)
 {
 	const struct profile *p = c->p;
-	uint32_t *keys = NULL, marker;
-	size_t cap = 0, depth;
+	size_t nkeys = 2, at = 0, depth;
 
-	calltree_init(&c->t);
+	for (uint32_t id = 0; id < profile_nstacks(p); id++) {
+		profile_frames(p, id, &depth);
+		nkeys += profile_count(p, id) ? depth : 0;
+	}
+	s->keys = xreallocarray(NULL, nkeys, sizeof(*s->keys));
+	s->v = xreallocarray(NULL, profile_nstacks(p) + 2, sizeof(*s->v));
 	for (uint32_t id = 0; id < profile_nstacks(p); id++) {
 		const uint32_t *frames = profile_frames(p, id, &depth);
 
 		if (!profile_count(p, id))
 			continue;
-		XGROW(keys, cap, depth);
 		for (size_t i = 0; i < depth; i++)
-			keys[i] = render_key(&c->r, frames[i]);
-		calltree_add(&c->t, keys, depth, profile_count(p, id));
+			s->keys[at + i] = render_key(&c->r, frames[i]);
+		s->v[s->n++] = (struct calltree_stack){ NULL, depth, profile_count(p, id) };
+		s->total += profile_count(p, id);
+		at += depth;
 	}
-	if (profile_idle(p)) {
-		marker = render_marker(&c->r, STACK_IDLE);
-		calltree_add(&c->t, &marker, 1, profile_idle(p));
+	add_marker(s, &at, render_marker(&c->r, STACK_IDLE), profile_idle(p));
+	add_marker(s, &at, render_marker(&c->r, STACK_FAILED), profile_failed(p));
+	at = 0;
+	for (size_t i = 0; i < s->n; i++) {	/* the array has its final place now */
+		s->v[i].keys = s->keys + at;
+		at += s->v[i].depth;
 	}
-	if (profile_failed(p)) {
-		marker = render_marker(&c->r, STACK_FAILED);
-		calltree_add(&c->t, &marker, 1, profile_failed(p));
-	}
-	free(keys);
 }
 
-/* Nodes kept with `min`: those at least that wide (their callers are at
- * least as wide, so they are kept too). */
-static size_t count_kept(const struct calltree *t, uint64_t min)
+/*
+ * The call tree of the frames kept: those of at least 1/MIN_SHARE of the
+ * samples, or wider if that would make more than MAX_NODES boxes.
+ */
+static void build_tree(struct vctx *c)
 {
-	size_t kept = 0;
+	struct svg_stacks s = { NULL, 0, NULL, 0 };
 
-	for (size_t id = 1; id < t->n; id++)
-		if (t->nodes[id].total >= min)
-			kept++;
-	return kept;
-}
-
-/* The narrowest frame kept: 1/MIN_SHARE of the samples, wider if needed. */
-static void choose_min(struct vctx *c)
-{
-	uint64_t total = c->t.nodes[0].total;
-
-	c->min_total = total / MIN_SHARE + (total % MIN_SHARE != 0);	/* rounded up */
+	collect(c, &s);
+	c->min_total = s.total / MIN_SHARE + (s.total % MIN_SHARE != 0);	/* rounded up */
 	if (!c->min_total)
 		c->min_total = 1;
-	while (count_kept(&c->t, c->min_total) > MAX_NODES)
+	for (;;) {
+		calltree_init(&c->t);
+		if (calltree_build(&c->t, s.v, s.n, c->min_total) <= MAX_NODES)
+			break;
+		calltree_release(&c->t);
 		c->min_total *= 2;
+	}
 	for (size_t id = 1; id < c->t.n; id++)
-		if (c->t.nodes[id].total >= c->min_total && c->t.nodes[id].depth > c->max_depth)
+		if (c->t.nodes[id].depth > c->max_depth)
 			c->max_depth = c->t.nodes[id].depth;
+	free(s.v);
+	free(s.keys);
 }
 
 /* The class of a key, as svg.js numbers them. */
@@ -331,7 +351,6 @@ int out_svg(FILE *f, const struct profile *p)
 	frame_numbers_init(&c.frames, render_nkeys(&c.r));
 	frame_numbers_init(&c.files, profile_nstrs(p));
 	build_tree(&c);
-	choose_min(&c);
 	rc = put_svg(f, &c);
 	if (!rc)
 		rc = render_flush(f);

@@ -110,8 +110,46 @@ static void test_growth(void)
 	calltree_release(&t);
 }
 
+/* Stacks as root-first strings for calltree_build (keys reversed in place). */
+static struct calltree_stack bulk(uint32_t *keys, const char *root_first, uint64_t count)
+{
+	size_t n = 0;
+
+	for (const char *p = root_first; *p; p++)
+		n++;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (uint32_t)root_first[n - 1 - i];
+	return (struct calltree_stack){ keys, n, count };
+}
+
+static void test_build(void)
+{
+	static const char *const paths[] = { "mab", "ma", "mac", "mb", "mab", "x" };
+	static const uint64_t ns[] = { 3, 2, 1, 4, 5, 1 };
+	uint32_t keys[6][8];
+	struct calltree_stack v[6];
+	struct calltree t;
+
+	for (size_t i = 0; i < 6; i++)
+		v[i] = bulk(keys[i], paths[i], ns[i]);
+	calltree_init(&t);
+	ok(calltree_build(&t, v, 6, 1) == 6, "min 1: every node made (m a b c b x)");
+	ok(t.nodes[0].total == 16 && counts(&t, "m", 0, 15) && counts(&t, "ma", 2, 11) &&
+	   counts(&t, "mab", 8, 8) && counts(&t, "mac", 1, 1) && counts(&t, "mb", 4, 4) &&
+	   counts(&t, "x", 1, 1), "the same counts as calltree_add gives");
+	calltree_release(&t);
+	for (size_t i = 0; i < 6; i++)
+		v[i] = bulk(keys[i], paths[i], ns[i]);
+	calltree_init(&t);
+	ok(calltree_build(&t, v, 6, 4) == 4, "min 4: m, m;a, m;a;b, m;b made");
+	ok(counts(&t, "ma", 2, 11) && !at(&t, "mac") && !at(&t, "x") && t.nodes[0].total == 16,
+	   "narrower nodes merged away, their samples still in their callers' totals");
+	calltree_release(&t);
+}
+
 int main(void)
 {
+	test_build();
 	test_counts();
 	test_order();
 	test_growth();
