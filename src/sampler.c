@@ -511,6 +511,7 @@ static int write_profile(struct run *run)
 		.st = &run->st,
 		.line_numbers = run->o->line_numbers,
 		.include_idle = !run->o->exclude_idle,
+		.per_thread = run->o->threads,
 	};
 	int rc;
 
