@@ -265,27 +265,41 @@ static void add_meta(struct cctx *c, const char *what, uint32_t track,
 	strbuf_addstr(out, "}}");
 }
 
-/* Process names: the target, once per process that has a track in use. */
+static bool pid_seen(const int64_t *pids, size_t n, int64_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Process names, once per process that has a track in use: its label (the
+ * idle track's is the first origin's process). */
 static void add_processes(struct cctx *c, const bool *used, struct strbuf *out)
 {
-	const char *target = c->p->meta.target ? c->p->meta.target : "pyflame";
-	int64_t pid, tid, done[8];
+	int64_t pid, tid, *done = xcalloc(c->ntracks, sizeof(*done));
 	size_t ndone = 0;
+	struct strbuf sb;
 
+	strbuf_init(&sb);
 	for (uint32_t i = 0; i < c->ntracks; i++) {
-		bool seen = false;
+		uint32_t origin = i + 1 == c->ntracks ? 0 : i;
 
 		if (!used[i])
 			continue;
 		track_ids(c, i, &pid, &tid);
-		for (size_t j = 0; j < ndone; j++)
-			seen |= done[j] == pid;
-		if (seen)
+		if (pid_seen(done, ndone, pid))
 			continue;
-		if (ndone < PF_ARRAY_SIZE(done))
-			done[ndone++] = pid;
-		add_meta(c, "process_name", i, target, strlen(target), out);
+		done[ndone++] = pid;
+		strbuf_reset(&sb);
+		if (origin < profile_norigins(c->p))
+			profile_process_label(c->p, origin, &sb);
+		else
+			strbuf_addstr(&sb, c->p->meta.target ? c->p->meta.target : "pyflame");
+		add_meta(c, "process_name", i, sb.buf, sb.len, out);
 	}
+	strbuf_release(&sb);
+	free(done);
 }
 
 /* The header, then process and thread names of the tracks in use. */

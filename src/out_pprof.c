@@ -54,23 +54,36 @@ static void value_type(struct pctx *c, uint32_t field, const char *type, const c
 	strbuf_release(&m);
 }
 
-/* One sample: locations leaf first, the two values, the thread label. */
+/* A label of a sample: key = str (str_id), or key = num when str is 0. */
+static void add_label(struct pctx *c, struct strbuf *m, const char *key, uint64_t str,
+		      int64_t num)
+{
+	struct strbuf label;
+
+	strbuf_init(&label);
+	pbuf_uint(&label, 1, cstr_id(c, key));
+	if (str)
+		pbuf_uint(&label, 2, str);
+	else
+		pbuf_uint(&label, 3, (uint64_t)num);
+	pbuf_bytes(m, 3, label.buf, label.len);
+	strbuf_release(&label);
+}
+
+/* One sample: locations leaf first, the two values, the thread label and,
+ * when processes are named (--subprocesses), a "pid" label. */
 static void add_sample(struct pctx *c, const uint64_t *locs, size_t n, uint64_t count,
-		       uint64_t thread_str, struct strbuf *m)
+		       uint64_t thread_str, int64_t pid, struct strbuf *m)
 {
 	uint64_t values[2] = { count, count * c->period };
-	struct strbuf label;
 
 	strbuf_reset(m);
 	pbuf_packed(m, 1, locs, n);
 	pbuf_packed(m, 2, values, 2);
-	if (thread_str) {
-		strbuf_init(&label);
-		pbuf_uint(&label, 1, cstr_id(c, "thread"));
-		pbuf_uint(&label, 2, thread_str);
-		pbuf_bytes(m, 3, label.buf, label.len);
-		strbuf_release(&label);
-	}
+	if (thread_str)
+		add_label(c, m, "thread", thread_str, 0);
+	if (pid)
+		add_label(c, m, "pid", 0, pid);
 	pbuf_bytes(&c->pb, 2, m->buf, m->len);
 }
 
@@ -86,6 +99,7 @@ static void add_samples(struct pctx *c)
 	struct strbuf m, sb;
 	uint64_t *locs = NULL;
 	size_t cap = 0, depth;
+	uint32_t origin;
 
 	strbuf_init(&m);
 	strbuf_init(&sb);
@@ -98,7 +112,9 @@ static void add_samples(struct pctx *c)
 		XGROW(locs, cap, depth);
 		for (size_t i = 0; i < depth; i++)
 			locs[i] = frame_numbers_get(&c->fn, render_key(&c->r, frames[i])) + 1u;
-		add_sample(c, locs, depth, count, thread_str(c, profile_stack_origin(c->p, id), &sb),
+		origin = profile_stack_origin(c->p, id);
+		add_sample(c, locs, depth, count, thread_str(c, origin, &sb),
+			   profile_has_processes(c->p, origin) ? profile_origin(c->p, origin)->pid : 0,
 			   &m);
 	}
 	for (int k = 0; k < 2; k++) {
@@ -109,7 +125,7 @@ static void add_samples(struct pctx *c)
 			continue;
 		loc = frame_numbers_get(&c->fn, render_marker(&c->r, k ? STACK_FAILED : STACK_IDLE));
 		loc++;
-		add_sample(c, &loc, 1, n, 0, &m);
+		add_sample(c, &loc, 1, n, 0, 0, &m);
 	}
 	free(locs);
 	strbuf_release(&sb);

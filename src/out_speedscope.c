@@ -127,8 +127,13 @@ static void track_name(const struct sctx *c, const struct track *t, struct strbu
 		strbuf_addstr(&sb, c->p->meta.target ? c->p->meta.target : "pyflame");
 	else if (t == &c->tracks[c->ntracks - 1])
 		strbuf_addstr(&sb, "(idle) and (failed)");
-	else
+	else {
+		if (profile_has_processes(c->p, t->origin)) {
+			profile_process_label(c->p, t->origin, &sb);
+			strbuf_addch(&sb, ' ');
+		}
 		profile_thread_label(c->p, t->origin, &sb);
+	}
 	json_add_str(out, sb.buf, sb.len, 0);
 	strbuf_release(&sb);
 }

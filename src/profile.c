@@ -68,6 +68,25 @@ void profile_thread_label(const struct profile *p, uint32_t origin, struct strbu
 		strbuf_addf(out, "thread %" PRIu64, o->thread);
 }
 
+bool profile_has_processes(const struct profile *p, uint32_t origin)
+{
+	return profile_origin(p, origin)->process_root != 0;
+}
+
+void profile_process_label(const struct profile *p, uint32_t origin, struct strbuf *out)
+{
+	const struct origin *o = profile_origin(p, origin);
+	size_t len;
+
+	if (o->process_root) {
+		const char *s = profile_str(p, profile_frame(p, o->process_root - 1)->name, &len);
+
+		strbuf_add(out, s, len);
+	} else {
+		strbuf_addstr(out, p->meta.target ? p->meta.target : "pyflame");
+	}
+}
+
 const struct frame *profile_frame(const struct profile *p, uint32_t frame)
 {
 	return stacks_frame(p->st, frame);

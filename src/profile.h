@@ -76,6 +76,15 @@ const struct origin *profile_origin(const struct profile *p, uint32_t origin);
  */
 void profile_thread_label(const struct profile *p, uint32_t origin, struct strbuf *out);
 
+/*
+ * profile_process_label - append the name of the process of `origin`: the
+ * label of the frame its stacks are rooted at (with --subprocesses, as
+ * 'process 4242 "cmdline"'), else the run's target ("PID 4242", the
+ * command of -t). profile_has_processes - whether origins name processes.
+ */
+void profile_process_label(const struct profile *p, uint32_t origin, struct strbuf *out);
+bool profile_has_processes(const struct profile *p, uint32_t origin);
+
 const struct frame *profile_frame(const struct profile *p, uint32_t frame);
 /* An interned string (a frame's file or name), NUL-terminated; string ids
  * run below profile_nstrs(). */

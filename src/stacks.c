@@ -284,7 +284,8 @@ uint32_t stacks_intern_origin(struct stacks *st, const struct origin *key)
 	for (size_t i = h & x->mask; x->slots && x->slots[i]; i = (i + 1) & x->mask) {
 		const struct origin *o = &st->origins[x->slots[i] - 1];
 
-		if (o->pid == key->pid && o->tid == key->tid && o->thread == key->thread)
+		if (o->pid == key->pid && o->tid == key->tid && o->thread == key->thread &&
+		    o->process_root == key->process_root)
 			return x->slots[i] - 1;
 	}
 	id = next_id(st->norigins, "too many origins");

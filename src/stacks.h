@@ -40,11 +40,13 @@ struct frame {
 
 /* Where a stack was sampled: the process, and the thread by its kernel TID
  * (0 where the interpreter does not record it, before 3.11) and by its
- * Python identifier (threading.get_ident(), a pthread_t). */
+ * Python identifier (threading.get_ident(), a pthread_t); with
+ * --subprocesses, the frame its stacks are rooted at, naming the process. */
 struct origin {
 	int32_t pid;
 	int32_t tid;
 	uint64_t thread;
+	uint32_t process_root;	/* 1 + the id of its FRAME_PROCESS root; 0: none */
 };
 
 struct stack {

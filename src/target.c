@@ -100,6 +100,7 @@ static void start_sampling(struct target *tg, const struct sampling *sp)
 		f.file = stacks_intern_str(sp->st, "", 0);
 		f.name = stacks_intern_str(sp->st, tg->label, strlen(tg->label));
 		tg->root = stacks_intern_frame(sp->st, &f);
+		tg->rooted_at = true;
 	}
 }
 
@@ -131,7 +132,8 @@ int target_exec(struct target *tg, uint64_t deadline_ns)
 
 uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t)
 {
-	const struct origin o = { tg->t->pid, (int32_t)t->native_id, t->thread_id };
+	const struct origin o = { tg->t->pid, (int32_t)t->native_id, t->thread_id,
+				  tg->rooted_at ? tg->root + 1 : 0 };
 
 	return stacks_intern_origin(st, &o);
 }

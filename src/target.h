@@ -53,7 +53,8 @@ struct target {
 	enum target_state state;
 	uint64_t deadline_ns;	/* LOCATING: Python by then, or skipped */
 	int locate_rc;		/* what the last look for the interpreter said */
-	uint32_t root;		/* the frame naming the process (sampling.roots) */
+	uint32_t root;		/* the frame naming the process, if rooted_at */
+	bool rooted_at;		/* sampling.roots: stacks start at root */
 	char label[160];	/* process PID "command line" */
 	uint32_t *rooted;	/* scratch: a stack with the root added */
 	size_t rooted_cap;

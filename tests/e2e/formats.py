@@ -260,7 +260,8 @@ def pprof_decode(data):
                     s["values"] += packed(sv)
                 elif sf == 3:
                     lab = dict(pb_fields(sv))
-                    s["labels"][strings[lab[1]]] = strings[lab.get(2, 0)]
+                    s["labels"][strings[lab[1]]] = \
+                        lab[3] if 3 in lab else strings[lab.get(2, 0)]
             prof["samples"].append(s)
         elif f == 3:
             prof["mappings"].append(dict(pb_fields(v)))

@@ -6,11 +6,13 @@ children born mid-run (in the profile within 20 ms of their birth at -r
 stack rooted at a frame naming its process; every process of the tree left
 running and untraced."""
 
+import json
 import os
 import re
 
 import pytest
 
+import formats
 import processes
 from profiles import parse_collapsed, parse_flamechart
 
@@ -179,6 +181,38 @@ def test_modes_and_dump(interp, targets, pyflame, tmp_path, mode):
               (ROOT_RE.match(l.rstrip(":")) for l in dump.out.splitlines())
               if m]
     assert set(workers + [target.pid]) <= set(labels), str(dump)
+    assert_tree_released([target.pid] + workers)
+
+
+def test_formats_name_processes(interp, targets, pyflame, tmp_path):
+    """Each process is its own track in the Chrome trace (named by its
+    label), its threads' profiles in speedscope are named by process and
+    thread, and pprof's samples carry a pid label."""
+    target, report = start_tree(interp, targets, tmp_path, "fork", "2")
+    workers = [p for p, _, r in report_lines(report) if r == "worker"]
+    base = ("--subprocesses", "--threads", "-x", "-s", "1")
+    chrome, speedscope, pprof = (str(tmp_path / n) for n in (
+        "p.trace.json", "p.speedscope.json", "p.pb.gz"))
+    pyflame.profile(target, *(base + ("--format", "chrome", "-o", chrome)))
+    pyflame.profile(target, *(base + ("-o", speedscope)))
+    pyflame.profile(target, *(base + ("-o", pprof)))
+    with open(chrome) as f:
+        doc = json.load(f)
+    names = dict((e["pid"], e["args"]["name"]) for e in doc["traceEvents"]
+                 if e["ph"] == "M" and e["name"] == "process_name")
+    for pid in workers:
+        m = ROOT_RE.match(names.get(pid, ""))
+        assert m and int(m.group(1)) == pid, (pid, names)
+    with open(speedscope) as f:
+        _, profiles = formats.speedscope_counts(f.read())
+    named = set(int(m.group(1)) for m in
+                (re.match(r'^process (\d+) ".*" thread \d+$', n)
+                 for n in profiles) if m)
+    assert set(workers) <= named, profiles
+    with open(pprof, "rb") as f:
+        prof = formats.pprof_decode(f.read())
+    pids = set(s["labels"].get("pid") for s in prof["samples"])
+    assert set(workers) <= pids, pids
     assert_tree_released([target.pid] + workers)
 
 

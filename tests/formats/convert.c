@@ -103,7 +103,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static int read_recording(FILE *f, struct stacks *st, struct profile_meta *m)
 {
-	static const struct origin o = { 1, 1, 1 };
+	static const struct origin o = { 1, 1, 1, 0 };
 	uint32_t origin = stacks_intern_origin(st, &o), *ids = NULL;
 	char *stamp = NULL, *line = NULL;
 	size_t scap = 0, lcap = 0, icap = 0, n = 0, dcap = 0;
@@ -176,7 +176,7 @@ static uint32_t gen_frame(struct stacks *st, uint64_t f)
  * (one chain of frames) with a different top of 50 frames each. */
 static void generate(struct stacks *st, size_t nstacks, size_t deep, struct profile_meta *m)
 {
-	static const struct origin o = { 1, 1, 1 };
+	static const struct origin o = { 1, 1, 1, 0 };
 	uint32_t origin = stacks_intern_origin(st, &o);
 	uint32_t *ids = xmalloc(sizeof(*ids) * (deep > 64 ? deep : 64));
 	uint64_t seed = 88172645463325252ull;

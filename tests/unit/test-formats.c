@@ -48,7 +48,7 @@ static void add2(struct fixture *fx, uint32_t origin, uint32_t leaf, uint64_t ts
  */
 static void fixture_init(struct fixture *fx)
 {
-	static const struct origin oa = { 100, 101, 0x7f01 }, ob = { 100, 102, 0x7f02 };
+	static const struct origin oa = { 100, 101, 0x7f01, 0 }, ob = { 100, 102, 0x7f02, 0 };
 
 	stacks_init(&fx->st, true);
 	fx->m = frame(&fx->st, "<module>", 1);
@@ -346,7 +346,7 @@ static void test_pprof(void)
 /* A thread root, a Python frame and native frames: typed and named apart. */
 static void test_kinds(void)
 {
-	static const struct origin o = { 100, 101, 0 };
+	static const struct origin o = { 100, 101, 0, 0 };
 	struct stacks st;
 	struct profile p = { .st = &st, .line_numbers = true, .include_idle = true,
 			     .meta = { .target = "PID 100", .interval_us = 1000 } };

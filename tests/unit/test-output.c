@@ -17,7 +17,7 @@
 /* Every stack here comes from one thread of one process. */
 static uint32_t one_origin(struct stacks *st)
 {
-	static const struct origin o = { 100, 101, 0x7f00 };
+	static const struct origin o = { 100, 101, 0x7f00, 0 };
 
 	return stacks_intern_origin(st, &o);
 }

@@ -91,7 +91,7 @@ static void test_frames(void)
 
 static void test_threads(void)
 {
-	static const struct origin with_tid = { 10, 11, 0x7f00 }, no_tid = { 10, 0, 140000 };
+	static const struct origin with_tid = { 10, 11, 0x7f00, 0 }, no_tid = { 10, 0, 140000, 0 };
 	struct stacks st;
 	struct profile p = { .st = &st };
 	struct strbuf sb;
@@ -107,10 +107,41 @@ static void test_threads(void)
 	stacks_release(&st);
 }
 
+static void test_processes(void)
+{
+	static const char label[] = "process 4242 \"gunicorn: worker [app]\"";
+	struct stacks st;
+	struct profile p = { .st = &st, .meta = { .target = "PID 4241" } };
+	struct frame f = { .kind = FRAME_PROCESS };
+	struct origin plain = { 4241, 4241, 1, 0 }, rooted = { 4242, 4242, 1, 0 };
+	uint32_t a, b;
+	struct strbuf sb;
+
+	stacks_init(&st, false);
+	strbuf_init(&sb);
+	f.file = stacks_intern_str(&st, "", 0);
+	f.name = stacks_intern_str(&st, label, strlen(label));
+	rooted.process_root = stacks_intern_frame(&st, &f) + 1;
+	a = stacks_intern_origin(&st, &plain);
+	b = stacks_intern_origin(&st, &rooted);
+	profile_process_label(&p, a, &sb);
+	ok(!profile_has_processes(&p, a) && strcmp(sb.buf, "PID 4241") == 0,
+	   "a process without a root: the run's target");
+	strbuf_reset(&sb);
+	profile_process_label(&p, b, &sb);
+	ok(profile_has_processes(&p, b) && strcmp(sb.buf, label) == 0,
+	   "a process rooted at a frame: that frame's label");
+	rooted.process_root = 0;
+	ok(stacks_intern_origin(&st, &rooted) != b, "the root is part of an origin");
+	strbuf_release(&sb);
+	stacks_release(&st);
+}
+
 int main(void)
 {
 	test_paths();
 	test_frames();
 	test_threads();
+	test_processes();
 	return done_testing();
 }

@@ -11,7 +11,7 @@
 /* Every stack here comes from one thread of one process. */
 static uint32_t one_origin(struct stacks *st)
 {
-	static const struct origin o = { 100, 101, 0x7f00 };
+	static const struct origin o = { 100, 101, 0x7f00, 0 };
 
 	return stacks_intern_origin(st, &o);
 }
@@ -99,7 +99,7 @@ static void test_kinds_and_origins(void)
 {
 	struct stacks st;
 	struct frame py = { .kind = FRAME_PYTHON }, nat;
-	struct origin a = { 1, 2, 3 }, b = { 1, 4, 5 };
+	struct origin a = { 1, 2, 3, 0 }, b = { 1, 4, 5, 0 };
 	uint32_t f, g, oa, ob, ids[1];
 
 	stacks_init(&st, false);

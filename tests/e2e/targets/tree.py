@@ -13,6 +13,10 @@
                     (time.time(), in the child) go to the report.
   fanout N          N children, each in leaf_work(): a little work, then a
                     sleep, over and over (a pool mostly waiting).
+  signals N         N children busy in count_signals(), each writing a line
+                    "<pid> <time> usr1" to the report per SIGUSR1 it gets.
+  exec N DELAY      N children busy in before_exec() for DELAY seconds, then
+                    each execs `sleep 60` (no longer Python, same pid).
 
 Every worker writes a line "<pid> <time.time()> <role>" to --report (the
 file is appended to by each process). The parent exits when killed; its
@@ -124,11 +128,31 @@ def leaf_work(report, parent):
         time.sleep(0.05)
 
 
-def run_fanout(n, report):
+def on_usr1_noted(report):
+    def handler(signum, frame):
+        note(report, "usr1")
+    return handler
+
+
+def count_signals(report, parent):
+    signal.signal(signal.SIGUSR1, on_usr1_noted(report))
+    note(report, "worker")
+    spin(None, parent)
+
+
+def before_exec(report, delay, parent):
+    note(report, "worker")
+    spin(delay, parent)
+    os.execvp("sleep", ["sleep", "60"])
+
+
+def run_children(n, report, child):
+    """Fork n children running child(parent); wait until each noted itself."""
     parent = os.getpid()
     for _ in range(n):
         if os.fork() == 0:
-            leaf_work(report, parent)
+            child(parent)
+            os._exit(0)
     wait_lines(report, n)
     common.ready()
     while True:
@@ -151,8 +175,16 @@ def main():
         run_prefork(int(count[0]), float(count[1]), opts.report)
     elif shape == "births":
         run_births(float(count[0]), opts.report)
+    elif shape == "signals":
+        run_children(int(count[0]), opts.report,
+                     lambda parent: count_signals(opts.report, parent))
+    elif shape == "exec":
+        run_children(int(count[0]), opts.report,
+                     lambda parent: before_exec(opts.report, float(count[1]),
+                                                parent))
     else:
-        run_fanout(int(count[0]), opts.report)
+        run_children(int(count[0]), opts.report,
+                     lambda parent: leaf_work(opts.report, parent))
 
 
 if __name__ == "__main__":
