@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "explain.h"
 #include "histo.h"
@@ -33,7 +34,6 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-#define NSEC 1000000000ull
 #define LOCATE_TIMEOUT_ATTACH_NS (1 * NSEC)
 #define LOCATE_TIMEOUT_TRACE_NS (5 * NSEC)
 #define LOCATE_RETRY_NS (1000000ull)
@@ -60,14 +60,6 @@ struct run {
 	struct histo stopped;		/* all threads held, until resumed */
 	struct histo cycle;		/* from the interrupt until resumed */
 };
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 static int fail(const char *fmt, ...) PF_PRINTF(1, 2);
 static int fail(const char *fmt, ...)

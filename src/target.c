@@ -10,23 +10,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "err.h"
 #include "proc.h"
 #include "strbuf.h"
 #include "target.h"
 #include "xalloc.h"
 
-#define NSEC 1000000000ull
 #define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
 #define LABEL_COMMAND_MAX 60	/* bytes of the command line in a process label */
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * process PID "its command line": arguments joined by spaces, cut to
