@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "err.h"
 #include "proc.h"
@@ -43,10 +44,25 @@ static int add_target(struct procset *ps, struct tracee *t, uint64_t deadline_ns
 	return rc;
 }
 
+/* A tree holds a descriptor per process: allow as many as the hard limit
+ * does. Only once the root runs, so that a traced command does not inherit
+ * the raised limit. */
+static void allow_descriptors(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int procset_add_root(struct procset *ps, uint64_t deadline_ns)
 {
 	if (ps->n)
 		PF_BUG("the root is added once");
+	if (ps->follow)
+		allow_descriptors();
 	return add_target(ps, ps->root_t, deadline_ns);
 }
 
