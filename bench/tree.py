@@ -14,7 +14,7 @@
     REPS pairs, the tree sizes interleaved. The goal: at 8 and 32 children,
     at most 1.1 times the figure with one child (a pass grows linearly with
     the processes).
- 2. --soak SECS: a pre-fork tree of 16 children, each living 1 s (16 forks
+ 2. --soak SECS: a pre-fork tree of 16 waiting children, each living 1 s (16 forks
     and exits a second), profiled for SECS seconds: pyflame's resident set
     (VmRSS) and open descriptors every 10 s, first and last, to show that
     nothing grows with the processes that come and go.
@@ -29,6 +29,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -117,11 +118,12 @@ def status_kib(pid, field):
 
 
 def soak(args):
-    tree = start_forest(args.python, 16, 1.0)
+    tree = start_forest(args.python, 16, 1.0, "waiting")
     try:
         argv = [args.pyflame, "--subprocesses", "--stats", "-r", "0.01",
                 "-s", str(args.soak), "-o", "/dev/null", "-p", str(tree.pid)]
-        proc = subprocess.Popen(argv, stderr=subprocess.PIPE)
+        errf = tempfile.TemporaryFile()
+        proc = subprocess.Popen(argv, stderr=errf)
         time.sleep(2.0)
         ticks = []
         while proc.poll() is None:
@@ -131,8 +133,10 @@ def soak(args):
             except OSError:
                 break
             time.sleep(SOAK_TICK)
-        err = proc.stderr.read().decode()
-        if proc.wait() != 0:
+        rc = proc.wait()
+        errf.seek(0)
+        err = errf.read().decode()
+        if rc != 0:
             raise SystemExit("pyflame failed:\n" + err)
     finally:
         stop(tree)

@@ -6,6 +6,8 @@
 #include "compat.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +209,9 @@ static void skip(struct procset *ps, size_t i)
 
 	tracee_detach(tg->t);
 	tg->state = TARGET_SKIPPED;
-	if (i == 0)
-		return;
 	skip_pid(ps, tg->t->pid);
-	drop(ps, i);
+	if (i)
+		drop(ps, i);
 }
 
 /* Remember where target tg found its interpreter, once per object and address. */
@@ -269,12 +270,23 @@ void procset_update(struct procset *ps, const struct sampling *sp, uint64_t now)
 		update_one(ps, i, sp, now);
 }
 
+/* A root let go as not Python still counts while it runs: its children
+ * may yet be. */
+static bool skipped_root_runs(const struct procset *ps)
+{
+	const struct tracee *t = ps->n ? ps->v[0]->t : NULL;
+
+	if (!t || ps->v[0]->state != TARGET_SKIPPED || t->exited)
+		return false;
+	return t->spawned || kill(t->pid, 0) == 0 || errno != ESRCH;
+}
+
 bool procset_alive(const struct procset *ps)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->v[i]->state == TARGET_LOCATING || ps->v[i]->state == TARGET_SAMPLING)
 			return true;
-	return false;
+	return skipped_root_runs(ps);
 }
 
 static void stats_add(struct target_stats *out, const struct target_stats *s)

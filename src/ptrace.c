@@ -296,6 +296,9 @@ static struct tracee *owner_of(struct tracee *t, pid_t tid)
 			return tr->procs[i];
 	if (tr->follow && is_thread_of(tid, tid) && traced_by_us(tid, tid))
 		return adopt_process(tr, tid);
+	for (size_t i = 0; i < tr->nprocs; i++)	/* a child of ours let go: its exit */
+		if (tr->procs[i]->pid == tid)
+			return tr->procs[i];
 	return t;
 }
 
@@ -1036,6 +1039,26 @@ int tracer_service(struct tracer *tr)
 	for (size_t i = 0; i < tr->nprocs; i++)
 		await_end(tr->procs[i], EV_RUN, &exec);
 	return rc < 0 && rc != -PF_EGONE ? rc : 0;
+}
+
+int tracer_await(struct tracer *tr, unsigned round)
+{
+	bool exec = false;
+	int n = 0;
+
+	while (tr->nprocs && wait_event(tr->procs[0], -1, WNOHANG, EV_ASIDE, &exec) > 0)
+		n++;
+	if (n == 0 && tr->nprocs)
+		poll_pause(tr->procs[0], round);
+	return n;
+}
+
+bool tracee_interrupts_seen(const struct tracee *t)
+{
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].interrupted)
+			return false;
+	return true;
 }
 
 void tracer_release(struct tracer *tr)

@@ -101,6 +101,14 @@ size_t tracer_take_born(struct tracer *tr, struct tracee ***out);
  */
 int tracer_service(struct tracer *tr);
 
+/*
+ * tracer_await - handle the pending events of every process, a stop asked
+ * for by tracee_interrupt() held and anything else let run on; when there
+ * is none, pause (the `round`-th time in a row: a spin first, then a sleep
+ * until a SIGCHLD or 1 ms). Returns how many were handled.
+ */
+int tracer_await(struct tracer *tr, unsigned round);
+
 /* Detach every process, the born ones not taken yet included, and free those. */
 void tracer_release(struct tracer *tr);
 
@@ -155,6 +163,10 @@ int tracee_stop_thread(struct tracee *t, pid_t tid);
  * -PF_EGONE.
  */
 int tracee_interrupt(struct tracee *t, pid_t tid);
+
+/* tracee_interrupts_seen - whether every stop asked by tracee_interrupt()
+ * has been seen (handled by a wait). */
+bool tracee_interrupts_seen(const struct tracee *t);
 
 /* tracee_resume - let every held thread run, delivering pending signals;
  * group-stopped threads stay stopped until SIGCONT. A thread interrupted by

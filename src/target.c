@@ -194,6 +194,11 @@ void target_arm(struct target *tg, const struct sampling *sp)
 		tracee_interrupt(tg->t, 0);
 }
 
+bool target_ready(const struct target *tg)
+{
+	return tracee_interrupts_seen(tg->t);
+}
+
 /*
  * Hold what a consistent capture needs held. With a GIL only its holder can
  * change a Python stack: hold that thread alone when it is known (3.11+,

@@ -106,6 +106,10 @@ int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us);
  */
 void target_arm(struct target *tg, const struct sampling *sp);
 
+/* target_ready - whether every thread target_arm() asked to stop has been
+ * seen stopping (tracer_await()): target_sample() will not wait. */
+bool target_ready(const struct target *tg);
+
 /*
  * target_capture - for -d: read every thread's stacks once, resolved, into
  * tg->s (the process held meanwhile unless nonblocking). 0 or -PF_E*.

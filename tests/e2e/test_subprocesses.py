@@ -216,6 +216,28 @@ def test_formats_name_processes(interp, targets, pyflame, tmp_path):
     assert_tree_released([target.pid] + workers)
 
 
+def test_root_not_python(interp, pyflame, tmp_path):
+    """-t --subprocesses of a shell that runs Python twice, then exits with
+    its own status: the shell is let go, both Pythons are profiled, the
+    status is the shell's."""
+    out = str(tmp_path / "out.txt")
+    py = " ".join("'%s'" % a for a in interp.command(
+        "-c", "s = 0\nfor i in range(2000000): s += i\n"))
+    run = pyflame.run("--subprocesses", "-o", out, "-t", "sh", "-c",
+                      "%s; %s; exit 5" % (py, py), timeout=60.0,
+                      env=interp.environ())
+    assert run.returncode == 5 and run.err == "", str(run)
+    with open(out) as f:
+        prof = parse_collapsed(f.read())
+    seen = roots(prof)
+    assert len(seen) >= 2, "both Python children expected%s" % run
+    for pid in seen:
+        assert any(f.file == "<string>" and f.func == "<module>"
+                   for stack, _ in prof.stacks if roots_of(stack) == pid
+                   for f in stack[1:]), "process %d not seen at work%s" % (
+                       pid, run)
+
+
 def test_trace_exit_status(interp, pyflame, tmp_path):
     """-t --subprocesses: a command whose children are Python ends with its
     own exit status, children profiled, a --stats line for each (the child

@@ -70,6 +70,16 @@ def test_trace_through_exec_wrapper(interp, pyflame, out):
     check_hottest(prof, expectations.busy_chain(), run)
 
 
+def test_trace_child_keeps_its_priority(interp, pyflame, out):
+    """pyflame runs ahead of its targets where it may (a lower nice value),
+    but only once the traced command has started: the command keeps the
+    priority it was given."""
+    code = "import os, sys; sys.stdout.write('nice %d\\n' % os.nice(0))"
+    run = trace(pyflame, interp, out, "-c", code)
+    assert run.returncode == 0, str(run)
+    assert run.stdout == ("nice %d\n" % os.nice(0)).encode(), str(run)
+
+
 def test_trace_exit_status(interp, pyflame, out):
     exits = processes.target_path("exits.py")
     run = trace(pyflame, interp, out, exits, "--seconds", "0.5",

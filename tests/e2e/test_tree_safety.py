@@ -10,6 +10,7 @@ Run on the two interpreters test_safety.py uses: a pyenv 3.x build and
 Debian's static, stripped python3.11.
 """
 
+import fcntl
 import os
 import random
 import signal
@@ -198,3 +199,36 @@ def test_tree_fork_storm(py, targets, pyflame, tmp_path):
         "in the profile%s" % (len(missed), len(later), run)
     assert_tree_released([target.pid] + sorted(first | later))
     target.assert_running()
+
+
+F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, Linux
+
+
+@on_both
+def test_stats_blocked_after_detach(py, targets, pyflame, tmp_path):
+    """--stats of a recycling tree is a line per process: when nobody reads
+    pyflame's standard error (a 4 KiB pipe here), pyflame blocks writing
+    it, but only once every process is detached and running."""
+    target, report = start_tree(py, targets, tmp_path, "prefork", "16", "0.5")
+    proc = pyflame.spawn("--subprocesses", "--stats", "-s", "2", "-o",
+                         os.devnull, "-p", target.pid)
+    fcntl.fcntl(proc.stderr.fileno(), F_SETPIPE_SZ, 4096)
+    blocked = processes.wait_for(lambda: writing_pipe(proc.pid), 30.0)
+    try:
+        pids = [target.pid] + [p for p, _, _ in report_lines(report)]
+        assert_tree_released(pids, "a run whose --stats is not read")
+    finally:
+        run = pyflame.finish(proc, 10.0)
+    assert run.returncode == 0, str(run)
+    assert blocked, "pyflame never blocked writing --stats: nothing was " \
+        "checked%s" % run
+    target.assert_running()
+
+
+def writing_pipe(pid):
+    """Whether process pid sleeps writing to a full pipe."""
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read().strip() in ("pipe_write", "anon_pipe_write")
+    except (IOError, OSError):
+        return False
