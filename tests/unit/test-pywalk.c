@@ -313,15 +313,34 @@ static const struct spec thread_a[] = {
 };
 static const struct spec thread_b[] = { { "worker.py", "run", 30, 2, 0 } };
 
+static uint64_t back_of(struct fake *f, uint64_t fr)
+{
+	uint64_t back;
+
+	memcpy(&back, f->mem + (fr - BASE) + f->loc.off.fr_back, 8);
+	return back;
+}
+
+/* The frame read as frames[i] of thread `th`: its address and code object. */
+static bool found_at(const struct fake *f, const struct pythread *th, uint32_t i, uint64_t frame)
+{
+	const struct pyframe *p = &f->s.found[th->first + i];
+	uint64_t code;
+
+	memcpy(&code, f->mem + (frame - BASE) + f->loc.off.fr_code, 8);
+	return p->addr == frame && p->code == (code & ~f->loc.off.exe_tag_mask) && p->code != 0;
+}
+
 static void test_threads(const struct pyoffsets *t)
 {
 	struct fake f;
-	uint64_t interp, a;
+	uint64_t interp, a, top_a;
 	const struct pythread *th;
 
 	fake_init(&f, t);
 	interp = make_interp(&f);
-	a = make_thread(&f, interp, make_chain(&f, thread_a, 3), 111);
+	top_a = make_chain(&f, thread_a, 3);
+	a = make_thread(&f, interp, top_a, 111);
 	make_thread(&f, interp, make_chain(&f, thread_b, 1), 222);
 	fake_walker(&f);
 
@@ -335,6 +354,9 @@ static void test_threads(const struct pyoffsets *t)
 	   frame_is(&f, f.s.frames[th[1].first + 1], "app.py", "outer", 20) &&
 	   frame_is(&f, f.s.frames[th[1].first + 2], "app.py", "<module>", 2),
 	   "%s: frames leaf first with the right lines", t->name);
+	ok(found_at(&f, &th[1], 0, top_a) && found_at(&f, &th[1], 1, back_of(&f, top_a)) &&
+	   found_at(&f, &th[1], 2, back_of(&f, back_of(&f, top_a))),
+	   "%s: each frame shown carries its address and code object", t->name);
 
 	ok(pywalk_sample(&f.w, false, &f.s) == 0 && f.s.nthreads == 0,
 	   "%s: GIL free: no thread without --threads (idle)", t->name);
@@ -385,14 +407,6 @@ static void set_instr(struct fake *f, uint64_t fr, int addr)
 	memcpy(&code, f->mem + (fr - BASE) + o->fr_code, 8);
 	code &= ~o->exe_tag_mask;
 	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)addr);
-}
-
-static uint64_t back_of(struct fake *f, uint64_t fr)
-{
-	uint64_t back;
-
-	memcpy(&back, f->mem + (fr - BASE) + f->loc.off.fr_back, 8);
-	return back;
 }
 
 /* Make frame `fr` look as it does while it runs, not waiting on a call. */
