@@ -102,16 +102,18 @@ static void long_decimal(uint32_t *d, size_t n, unsigned shift, struct strbuf *o
 		strbuf_addf(out, "%09" PRIu32, chunks[nc - 1]);
 }
 
-/* `text` of `len` decimal digits, cut to the width. */
-static void add_digits(const struct pyrepr_style *st, const char *text, size_t len,
-		       const char *suffix, struct strbuf *out)
+/* The sign, then `len` decimal digits cut to the width. */
+static void add_digits(const struct pyrepr_style *st, bool negative, const char *digits,
+		       size_t len, const char *suffix, struct strbuf *out)
 {
+	if (negative)
+		strbuf_addch(out, '-');
 	if (len <= st->width) {
-		strbuf_add(out, text, len);
+		strbuf_add(out, digits, len);
 		strbuf_addstr(out, suffix);
 		return;
 	}
-	strbuf_add(out, text, st->width);
+	strbuf_add(out, digits, st->width);
 	strbuf_addf(out, "... (%zu digits)", len);
 }
 
@@ -146,10 +148,8 @@ int pyrepr_long(const struct pyoffsets *o, const struct pyrepr_style *st, const 
 			return pf_fail(PF_EFORMAT, "int digit %#x too wide", d[i]);
 	}
 	strbuf_init(&text);
-	if (negative)
-		strbuf_addch(&text, '-');
 	long_decimal(d, (size_t)n, o->long_shift, &text);
-	add_digits(st, text.buf, text.len, py2(st) ? "L" : "", out);
+	add_digits(st, negative, text.buf, text.len, py2(st) ? "L" : "", out);
 	strbuf_release(&text);
 	return 0;
 }
@@ -418,6 +418,29 @@ int pyrepr_str(const struct pyrepr_style *st, unsigned kind, const uint8_t *data
 	if (total < n)
 		total = n;
 	add_quoted(py2(st) ? "u" : "", data, kind, n, total, !py2(st), minor_of(st), "chars", out);
+	return 0;
+}
+
+int pyrepr_str_head(const struct pyoffsets *o, const uint8_t *obj, size_t len, uint64_t *length,
+		    unsigned *kind, uint32_t *at, bool *indirect)
+{
+	uint32_t state;
+	int64_t n;
+
+	if (!has(len, o->str_length, 8) || !has(len, o->str_state, 4) ||
+	    !has(len, o->str_ascii_data, 0))
+		return pf_fail(PF_EFORMAT, "str object too short");
+	n = (int64_t)get_u64(obj, o->str_length);
+	memcpy(&state, obj + o->str_state, 4);
+	*kind = state >> o->str_kind_shift & 7;
+	if (n < 0 || (*kind != 1 && *kind != 2 && *kind != 4))
+		return pf_fail(PF_EFORMAT, "impossible str header");
+	*length = (uint64_t)n;
+	*indirect = !(state >> o->str_compact_shift & 1);
+	if (*indirect)
+		*at = o->str_legacy_data;
+	else
+		*at = state >> o->str_ascii_shift & 1 ? o->str_ascii_data : o->str_compact_data;
 	return 0;
 }
 

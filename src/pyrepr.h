@@ -81,6 +81,17 @@ int pyrepr_float(const struct pyoffsets *o, const uint8_t *obj, size_t len, stru
 int pyrepr_str(const struct pyrepr_style *st, unsigned kind, const uint8_t *data, size_t len,
 	       uint64_t total, struct strbuf *out);
 
+/*
+ * pyrepr_str_head - where the PEP 393 str whose first `len` bytes are `obj`
+ * keeps its characters: its length in code points, its kind, and either
+ * their offset in the object (compact strings) or, with *indirect, the
+ * offset of the pointer to them. -PF_EFORMAT if `obj` is shorter than
+ * o->str_ascii_data or the header impossible (a bad kind, a negative
+ * length).
+ */
+int pyrepr_str_head(const struct pyoffsets *o, const uint8_t *obj, size_t len, uint64_t *length,
+		    unsigned *kind, uint32_t *at, bool *indirect);
+
 /* pyrepr_bytes - bytes (2.7: str, without the 'b'): its first `len` bytes of
  * `total`, at most st->width shown. Never fails. */
 void pyrepr_bytes(const struct pyrepr_style *st, const uint8_t *data, size_t len, uint64_t total,

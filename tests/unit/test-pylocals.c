@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-pylocals.c - read the variables of frames of fake interpreters laid
+ * out in a buffer, through the in-memory remote backend, for every
+ * version's layout: names, kinds, cells, values of each type, and memory
+ * that lies (impossible counts, a slot pointing nowhere, a list holding
+ * itself, a dict whose keys object is garbage).
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "pylocals.h"
+#include "tap.h"
+
+#define BASE 0x7f0000100000ull
+#define HEAP (1u << 20)
+#define CODE_TYPE 0x5001000ull
+#define STR_TYPE 0x5002000ull	/* str: unicode on 3.x, bytes on 2.7 */
+#define UNI27_TYPE 0x5003000ull
+#define BYTES_TYPE 0x5004000ull
+#define LONG_TYPE 0x5005000ull
+#define INT27_TYPE 0x5006000ull
+#define FLOAT_TYPE 0x5007000ull
+#define TUPLE_TYPE 0x5008000ull
+#define LIST_TYPE 0x5009000ull
+#define DICT_TYPE 0x500a000ull
+#define SET_TYPE 0x500b000ull
+#define CELL_TYPE 0x500c000ull
+#define NONE_OBJ 0x500d000ull
+#define TRUE_OBJ 0x500e000ull
+#define FALSE_OBJ 0x500f000ull
+#define FOO_TYPE (BASE + 64)	/* a type object in the heap, named "Foo" */
+
+struct fake {
+	uint8_t *mem;
+	size_t top;
+	struct remote_region region;
+	struct remote r;
+	struct pyloc loc;
+	const struct pyoffsets *o;
+	bool py2;
+};
+
+static uint64_t alloc(struct fake *f, size_t n)
+{
+	uint64_t at = BASE + f->top;
+
+	f->top += (n + 15) & ~(size_t)15;
+	if (f->top > HEAP)
+		abort();
+	return at;
+}
+
+static void put(struct fake *f, uint64_t addr, uint32_t off, const void *v, size_t n)
+{
+	memcpy(f->mem + (addr - BASE) + off, v, n);
+}
+
+static void put_ptr(struct fake *f, uint64_t addr, uint32_t off, uint64_t v)
+{
+	put(f, addr, off, &v, 8);
+}
+
+static void put_i32(struct fake *f, uint64_t addr, uint32_t off, int32_t v)
+{
+	put(f, addr, off, &v, 4);
+}
+
+static uint64_t object(struct fake *f, uint64_t type, size_t size)
+{
+	uint64_t a = alloc(f, size);
+
+	put_ptr(f, a, f->o->ob_refcnt, 1);
+	put_ptr(f, a, f->o->ob_type, type);
+	return a;
+}
+
+static void fake_init(struct fake *f, const struct pyoffsets *t)
+{
+	struct pytypes *ty = &f->loc.types;
+
+	memset(f, 0, sizeof *f);
+	f->mem = calloc(1, HEAP);
+	f->top = 256;
+	f->loc.off = *t;
+	f->o = &f->loc.off;
+	f->py2 = t->str_model == STR_BYTES27;
+	f->loc.code_type = CODE_TYPE;
+	f->loc.str_type = STR_TYPE;
+	*ty = (struct pytypes){ NONE_OBJ, TRUE_OBJ, FALSE_OBJ, f->py2 ? INT27_TYPE : 0, LONG_TYPE,
+				0, FLOAT_TYPE, f->py2 ? STR_TYPE : BYTES_TYPE,
+				f->py2 ? UNI27_TYPE : STR_TYPE, TUPLE_TYPE, LIST_TYPE, DICT_TYPE,
+				SET_TYPE, 0, CELL_TYPE };
+	put_ptr(f, FOO_TYPE, t->tp_name, BASE + 128);
+	memcpy(f->mem + 128, "Foo", 4);
+	f->region = (struct remote_region){ BASE, f->mem, HEAP };
+	remote_open_image(&f->r, &f->region, 1);
+}
+
+/* ------------------------------------------------------------- values */
+
+/* A str of ASCII/Latin-1 text: 3.x compact (kind 1), 2.7 bytes. */
+static uint64_t make_str(struct fake *f, const char *s)
+{
+	const struct pyoffsets *o = f->o;
+	size_t n = strlen(s);
+	bool ascii = true;
+	uint64_t a;
+
+	if (f->py2) {
+		a = object(f, STR_TYPE, o->bytes_data + n + 1);
+		put_ptr(f, a, o->bytes_size, n);
+		put(f, a, o->bytes_data, s, n);
+		return a;
+	}
+	for (size_t i = 0; i < n; i++)
+		ascii = ascii && (uint8_t)s[i] < 0x80;
+	uint32_t state = 1u << o->str_kind_shift | 1u << o->str_compact_shift |
+			 (uint32_t)ascii << o->str_ascii_shift;
+	uint32_t data = ascii ? o->str_ascii_data : o->str_compact_data;
+
+	a = object(f, STR_TYPE, data + n + 1);
+	put_ptr(f, a, o->str_length, n);
+	put(f, a, o->str_state, &state, 4);
+	put(f, a, data, s, n);
+	return a;
+}
+
+/* The text repr() gives a str (3.x) or a unicode (2.7). */
+static uint64_t make_text(struct fake *f, const char *latin1)
+{
+	size_t n = strlen(latin1);
+	uint64_t a, data;
+
+	if (!f->py2)
+		return make_str(f, latin1);
+	a = object(f, UNI27_TYPE, f->o->uni27_data + 8);
+	data = alloc(f, 4 * n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = (uint8_t)latin1[i];
+
+		put(f, data, (uint32_t)(4 * i), &c, 4);
+	}
+	put_ptr(f, a, f->o->uni27_length, n);
+	put_ptr(f, a, f->o->uni27_data, data);
+	return a;
+}
+
+static uint64_t make_bytes(struct fake *f, const void *b, size_t n)
+{
+	uint64_t a = object(f, f->py2 ? STR_TYPE : BYTES_TYPE, f->o->bytes_data + n + 1);
+
+	put_ptr(f, a, f->o->bytes_size, n);
+	put(f, a, f->o->bytes_data, b, n);
+	return a;
+}
+
+/* An int of digits d[0..n), little-endian, 30 bits each. */
+static uint64_t make_long(struct fake *f, const uint32_t *d, size_t n, bool negative)
+{
+	const struct pyoffsets *o = f->o;
+	uint64_t a = object(f, LONG_TYPE, o->long_digits + 4 * n + 4);
+	int64_t size = negative ? -(int64_t)n : (int64_t)n;
+
+	if (o->long_model == LONG_TAG)
+		size = (int64_t)((uint64_t)n << 3 | (n == 0 ? 1u : negative ? 2u : 0u));
+	put_ptr(f, a, o->long_size, (uint64_t)size);
+	put(f, a, o->long_digits, d, 4 * n);
+	return a;
+}
+
+/* A small int: a 2.7 int, or a one-digit int. */
+static uint64_t make_small(struct fake *f, uint32_t v)
+{
+	uint64_t a;
+
+	if (!f->py2)
+		return make_long(f, &v, v != 0, false);
+	a = object(f, INT27_TYPE, f->o->int27_value + 8);
+	put_ptr(f, a, f->o->int27_value, v);
+	return a;
+}
+
+static uint64_t make_float(struct fake *f, double v)
+{
+	uint64_t a = object(f, FLOAT_TYPE, f->o->float_value + 8);
+
+	put(f, a, f->o->float_value, &v, 8);
+	return a;
+}
+
+static uint64_t make_tuple(struct fake *f, const uint64_t *items, size_t n)
+{
+	uint64_t a = object(f, TUPLE_TYPE, f->o->tuple_items + 8 * n);
+
+	put_ptr(f, a, f->o->var_size, n);
+	put(f, a, f->o->tuple_items, items, 8 * n);
+	return a;
+}
+
+static uint64_t make_list(struct fake *f, const uint64_t *items, size_t n)
+{
+	uint64_t a = object(f, LIST_TYPE, f->o->list_items + 8), v = alloc(f, 8 * n + 8);
+
+	put_ptr(f, a, f->o->var_size, n);
+	put_ptr(f, a, f->o->list_items, v);
+	put(f, v, 0, items, 8 * n);
+	return a;
+}
+
+/* A set of n keys in table order, no dummy. */
+static uint64_t make_set(struct fake *f, const uint64_t *keys, size_t n)
+{
+	const struct pyoffsets *o = f->o;
+	uint64_t a = object(f, SET_TYPE, o->set_table + 8), t = alloc(f, 8 * o->se_size);
+
+	for (size_t i = 0; i < n; i++)
+		put_ptr(f, t, (uint32_t)(i * 2 * o->se_size) + o->se_key, keys[i]);
+	put_ptr(f, a, o->set_fill, n);
+	put_ptr(f, a, o->set_used, n);
+	put_ptr(f, a, o->set_mask, 7);
+	put_ptr(f, a, o->set_table, t);
+	return a;
+}
+
+/* Entries (key, value) i = 0..n-1, one empty entry between each two. */
+static void put_entries(struct fake *f, uint64_t at, uint32_t size, uint32_t key, uint32_t value,
+			const uint64_t *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		put_ptr(f, at, (uint32_t)(2 * i * size) + key, kv[2 * i]);
+		put_ptr(f, at, (uint32_t)(2 * i * size) + value, kv[2 * i + 1]);
+	}
+}
+
+/* A dict of n (key, value) pairs, str keys (3.11+: a str-keyed table). */
+static uint64_t make_dict(struct fake *f, const uint64_t *kv, size_t n)
+{
+	const struct pyoffsets *o = f->o;
+	uint64_t a = object(f, DICT_TYPE, 128), keys, entries;
+
+	put_ptr(f, a, o->dict_used, n);
+	if (o->dict_table != PYOFF_NONE) {	/* 2.7 */
+		entries = alloc(f, 8 * o->de_size);
+		put_entries(f, entries, o->de_size, o->de_key, o->de_value, kv, n);
+		put_ptr(f, a, o->dict_mask, 7);
+		put_ptr(f, a, o->dict_table, entries);
+		return a;
+	}
+	keys = alloc(f, o->dk_indices + 8 + 8 * 24);
+	entries = keys + o->dk_indices + 8;	/* 8 one-byte indices */
+	put_ptr(f, keys, o->dk_nentries, 2 * n);
+	if (o->dk_size != PYOFF_NONE) {
+		put_ptr(f, keys, o->dk_size, 8);
+		put_entries(f, entries, o->de_size, o->de_key, o->de_value, kv, n);
+	} else {
+		uint8_t log2[3] = { 3, 3, 1 };	/* size 8, 8 bytes of index, str keys */
+
+		put(f, keys, o->dk_log2_size, &log2[0], 1);
+		put(f, keys, o->dk_log2_index_bytes, &log2[1], 1);
+		put(f, keys, o->dk_kind, &log2[2], 1);
+		put_entries(f, entries, o->due_size, o->due_key, o->due_value, kv, n);
+	}
+	put_ptr(f, a, o->dict_keys, keys);
+	return a;
+}
+
+static uint64_t make_cell(struct fake *f, uint64_t ref)
+{
+	uint64_t a = object(f, CELL_TYPE, f->o->cell_ref + 8);
+
+	put_ptr(f, a, f->o->cell_ref, ref);
+	return a;
+}
+
+/* ------------------------------------------------------------ frames */
+
+struct var {
+	const char *name;
+	uint8_t kind;		/* enum pylocal_kind */
+	uint64_t value;		/* 0: unbound */
+};
+
+static uint64_t make_names(struct fake *f, const struct var *v, size_t n)
+{
+	uint64_t items[32];
+
+	for (size_t i = 0; i < n; i++)
+		items[i] = make_str(f, v[i].name);
+	return make_tuple(f, items, n);
+}
+
+/* <= 3.10: varnames, cellvars and freevars from the kinds, in that order. */
+static void code_tuples(struct fake *f, uint64_t c, const struct var *v, size_t n)
+{
+	const struct pyoffsets *o = f->o;
+	size_t nl = 0, nc = 0;
+
+	while (nl < n && v[nl].kind <= PYLOCAL_LOCAL)
+		nl++;
+	while (nl + nc < n && v[nl + nc].kind == PYLOCAL_CELL)
+		nc++;
+	put_i32(f, c, o->co_nlocals, (int32_t)nl);
+	put_ptr(f, c, o->co_varnames, make_names(f, v, nl));
+	put_ptr(f, c, o->co_cellvars, make_names(f, v + nl, nc));
+	put_ptr(f, c, o->co_freevars, make_names(f, v + nl + nc, n - nl - nc));
+}
+
+/* 3.11+: one tuple of names, one bytes of CO_FAST_* kinds. */
+static void code_kinds(struct fake *f, uint64_t c, const struct var *v, size_t n)
+{
+	static const uint8_t fast[] = { [PYLOCAL_ARG] = 0x20, [PYLOCAL_LOCAL] = 0x20,
+					[PYLOCAL_CELL] = 0x40, [PYLOCAL_FREE] = 0x80 };
+	uint8_t kinds[32];
+
+	for (size_t i = 0; i < n; i++)
+		kinds[i] = fast[v[i].kind];
+	put_i32(f, c, f->o->co_nlocalsplus, (int32_t)n);
+	put_ptr(f, c, f->o->co_localsplusnames, make_names(f, v, n));
+	put_ptr(f, c, f->o->co_localspluskinds, make_bytes(f, kinds, n));
+}
+
+/* A code object and a frame holding `v` (cell and free values in cells). */
+static void make_frame(struct fake *f, const struct var *v, size_t n, uint64_t *frame, uint64_t *code)
+{
+	const struct pyoffsets *o = f->o;
+	int32_t nargs = 0;
+
+	*code = object(f, CODE_TYPE, o->co_size);
+	*frame = alloc(f, o->fr_localsplus + 8 * n);
+	while ((size_t)nargs < n && v[nargs].kind == PYLOCAL_ARG)
+		nargs++;
+	put_i32(f, *code, o->co_argcount, nargs);
+	if (o->co_varnames != PYOFF_NONE)
+		code_tuples(f, *code, v, n);
+	else
+		code_kinds(f, *code, v, n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t word = v[i].value;
+
+		if (v[i].kind >= PYLOCAL_CELL)
+			word = make_cell(f, word);
+		else if (!word && o->exe_tag_mask)
+			word = 1;	/* 3.14+: the null _PyStackRef */
+		else if (o->exe_tag_mask && word != NONE_OBJ)
+			word |= 1;	/* a borrowed reference is tagged */
+		put_ptr(f, *frame, o->fr_localsplus + 8 * (uint32_t)i, word);
+	}
+}
+
+/* The variables read, "name=repr;" each, kinds as digits: "0a=1;1b='x';". */
+static const char *read_vars(struct fake *f, uint64_t frame, uint64_t code, int *rc)
+{
+	static char text[4096];
+	struct pylocals pl;
+	struct pylocals_list l;
+	size_t at = 0;
+
+	pylocals_init(&pl, &f->r, &f->loc, 40);
+	pylocals_list_init(&l);
+	*rc = pylocals_read(&pl, frame, code, &l);
+	text[0] = '\0';
+	for (size_t i = 0; i < l.n && at < sizeof text - 1; i++)
+		at += (size_t)snprintf(text + at, sizeof text - at, "%u%s=%s;", l.v[i].kind,
+				       pylocals_name(&l, &l.v[i]), pylocals_repr(&l, &l.v[i]));
+	pylocals_list_release(&l);
+	pylocals_release(&pl);
+	return text;
+}
+
+static bool vars_are(struct fake *f, uint64_t frame, uint64_t code, const char *want)
+{
+	int rc;
+	const char *got = read_vars(f, frame, code, &rc);
+
+	if (rc == 0 && strcmp(got, want) == 0)
+		return true;
+	printf("#   rc %d (%s)\n#   got  %s\n#   want %s\n", rc, pf_last_error(), got, want);
+	return false;
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void test_scalars(const struct pyoffsets *t)
+{
+	static const uint32_t big[] = { 0x3fffffff, 0x3fffffff, 0x3fffffff };	/* 2^90 - 1 */
+	struct fake f;
+	uint64_t frame, code;
+
+	fake_init(&f, t);
+	{
+		struct var v[] = {
+			{ "a", PYLOCAL_ARG, make_small(&f, 7) },
+			{ "b", PYLOCAL_ARG, NONE_OBJ },
+			{ "gone", PYLOCAL_LOCAL, 0 },
+			{ "big", PYLOCAL_LOCAL, make_long(&f, big, 3, true) },
+			{ "x", PYLOCAL_LOCAL, make_float(&f, 0.1) },
+			{ "s", PYLOCAL_LOCAL, make_text(&f, "caf\xe9") },
+			{ "raw", PYLOCAL_LOCAL, make_bytes(&f, "a\0", 2) },
+			{ "yes", PYLOCAL_LOCAL, TRUE_OBJ },
+			{ "foo", PYLOCAL_LOCAL, object(&f, FOO_TYPE, 32) },
+			{ "bad", PYLOCAL_LOCAL, 0x10 },
+		};
+
+		char want[512];
+
+		make_frame(&f, v, PF_ARRAY_SIZE(v), &frame, &code);
+		snprintf(want, sizeof want, "%s1foo=<Foo at %#llx>;1bad=<unreadable at 0x10>;",
+			 f.py2 ? "0a=7;0b=None;1big=-1237940039285380274899124223L;1x=0.1;"
+				 "1s=u'caf\\xe9';1raw='a\\x00';1yes=True;"
+			       : "0a=7;0b=None;1big=-1237940039285380274899124223;1x=0.1;"
+				 "1s='caf\xc3\xa9';1raw=b'a\\x00';1yes=True;",
+			 (unsigned long long)v[8].value);
+		ok(vars_are(&f, frame, code, want),
+		   "%s: arguments first, unbound left out, each value as repr() writes it", t->name);
+	}
+	free(f.mem);
+}
+
+/* The item pointer array of list `l`. */
+static uint64_t list_items_of(struct fake *f, uint64_t l)
+{
+	uint64_t items;
+
+	memcpy(&items, f->mem + (l - BASE) + f->o->list_items, 8);
+	return items;
+}
+
+static void test_containers(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t frame, code, one, two, k, self, sevens[7];
+
+	fake_init(&f, t);
+	one = make_small(&f, 1);
+	two = make_small(&f, 2);
+	k = make_str(&f, "k");
+	self = make_list(&f, (uint64_t[]){ one, one }, 2);
+	put_ptr(&f, list_items_of(&f, self), 8, self);	/* l.append(l) */
+	for (size_t i = 0; i < 7; i++)
+		sevens[i] = one;
+	{
+		struct var v[] = {
+			{ "t", PYLOCAL_LOCAL, make_tuple(&f, (uint64_t[]){ one }, 1) },
+			{ "l", PYLOCAL_LOCAL, make_list(&f, (uint64_t[]){ one, k, NONE_OBJ }, 3) },
+			{ "d", PYLOCAL_LOCAL, make_dict(&f, (uint64_t[]){ k, one, two, k }, 2) },
+			{ "st", PYLOCAL_LOCAL, make_set(&f, (uint64_t[]){ one, two }, 2) },
+			{ "self", PYLOCAL_LOCAL, self },
+			{ "many", PYLOCAL_LOCAL, make_list(&f, sevens, 7) },
+			{ "c", PYLOCAL_CELL, two },
+			{ "fr", PYLOCAL_FREE, k },
+		};
+
+		make_frame(&f, v, PF_ARRAY_SIZE(v), &frame, &code);
+		ok(vars_are(&f, frame, code,
+			    f.py2 ? "1t=(1,);1l=[1, 'k', None];1d={'k': 1, 2: 'k'};1st=set([1, 2]);"
+				    "1self=<list len=2>;1many=<list len=7> [1, 1, 1, 1, 1, ...];2c=2;3fr='k';"
+				    : "1t=(1,);1l=[1, 'k', None];1d={'k': 1, 2: 'k'};1st={1, 2};"
+				      "1self=<list len=2>;1many=<list len=7> [1, 1, 1, 1, 1, ...];2c=2;"
+				      "3fr='k';"),
+		   "%s: containers, a list holding itself, cells looked through", t->name);
+	}
+	free(f.mem);
+}
+
+/* Memory that lies: every lie is refused or shown as unreadable. */
+static void test_hostile(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t frame, code, dict, set, list, str;
+	int rc;
+
+	fake_init(&f, t);
+	dict = make_dict(&f, (uint64_t[]){ NONE_OBJ, NONE_OBJ }, 1);
+	set = make_set(&f, (uint64_t[]){ NONE_OBJ }, 1);
+	list = make_list(&f, (uint64_t[]){ NONE_OBJ }, 1);
+	str = make_str(&f, "abc");
+	{
+		struct var v[] = { { "d", PYLOCAL_LOCAL, dict }, { "s", PYLOCAL_LOCAL, set },
+				   { "l", PYLOCAL_LOCAL, list }, { "u", PYLOCAL_LOCAL, str } };
+		uint64_t keys;
+		char want[512];
+
+		make_frame(&f, v, PF_ARRAY_SIZE(v), &frame, &code);
+		if (t->dict_table != PYOFF_NONE)
+			put_ptr(&f, dict, t->dict_mask, 1ull << 62);	/* table out of reach */
+		memcpy(&keys, f.mem + (dict - BASE) + (t->dict_keys != PYOFF_NONE ? t->dict_keys : t->dict_table), 8);
+		if (t->dk_size != PYOFF_NONE)
+			put_ptr(&f, keys, t->dk_size, 3);
+		else if (t->dk_log2_size != PYOFF_NONE)
+			put(&f, keys, t->dk_log2_index_bytes, "\x01", 1);	/* smaller than the size */
+		put_ptr(&f, set, t->set_mask, 6);
+		put_ptr(&f, list, t->var_size, (uint64_t)-5);
+		if (!f.py2)
+			put(&f, str, t->str_state, "\x0c\0\0\0", 4);	/* kind 3 */
+		else
+			put_ptr(&f, str, t->bytes_size, (uint64_t)-1);
+		{
+			const char *got = read_vars(&f, frame, code, &rc);
+
+			snprintf(want, sizeof want, "1d=<unreadable at %#llx>;1s=<unreadable at %#llx>;"
+				 "1l=<unreadable at %#llx>;1u=<unreadable at %#llx>;",
+				 (unsigned long long)dict, (unsigned long long)set,
+				 (unsigned long long)list, (unsigned long long)str);
+			ok(rc == 0 && strcmp(got, want) == 0,
+			   "%s: impossible dict keys, set mask, list size and str header: unreadable (%s)",
+			   t->name, got);
+		}
+	}
+	if (t->co_nlocalsplus != PYOFF_NONE)
+		put_i32(&f, code, t->co_nlocalsplus, 1 << 30);
+	else
+		put_i32(&f, code, t->co_nlocals, -1);
+	read_vars(&f, frame, code, &rc);
+	ok(rc == -PF_ETORN, "%s: an impossible slot count fails the frame", t->name);
+	put_ptr(&f, code, t->ob_type, STR_TYPE);
+	read_vars(&f, frame, code, &rc);
+	ok(rc == -PF_ETORN, "%s: a code object that is not one fails the frame", t->name);
+	read_vars(&f, frame, 0x10, &rc);
+	ok(rc == -PF_ETORN, "%s: an unreadable code object fails the frame", t->name);
+	free(f.mem);
+}
+
+/* More slots than are looked at: counted, not read. */
+static void test_many_slots(const struct pyoffsets *t)
+{
+	struct fake f;
+	struct var v[PYLOCALS_SLOTS + 88];
+	struct pylocals pl;
+	struct pylocals_list l;
+	uint64_t frame, code;
+
+	fake_init(&f, t);
+	for (size_t i = 0; i < PF_ARRAY_SIZE(v); i++)
+		v[i] = (struct var){ "x", PYLOCAL_LOCAL, i == 3 ? NONE_OBJ : 0 };
+	code = object(&f, CODE_TYPE, t->co_size);
+	frame = alloc(&f, t->fr_localsplus + 8 * PF_ARRAY_SIZE(v));
+	{
+		uint64_t names[PF_ARRAY_SIZE(v)], x = make_str(&f, "x");
+		uint8_t kinds[PF_ARRAY_SIZE(v)];
+
+		for (size_t i = 0; i < PF_ARRAY_SIZE(v); i++) {
+			names[i] = x;
+			kinds[i] = 0x20;
+			put_ptr(&f, frame, t->fr_localsplus + 8 * (uint32_t)i, v[i].value | (t->exe_tag_mask && !v[i].value));
+		}
+		if (t->co_varnames != PYOFF_NONE) {
+			put_i32(&f, code, t->co_nlocals, (int32_t)PF_ARRAY_SIZE(v));
+			put_ptr(&f, code, t->co_varnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
+			put_ptr(&f, code, t->co_cellvars, make_tuple(&f, names, 0));
+			put_ptr(&f, code, t->co_freevars, make_tuple(&f, names, 0));
+		} else {
+			put_i32(&f, code, t->co_nlocalsplus, (int32_t)PF_ARRAY_SIZE(v));
+			put_ptr(&f, code, t->co_localsplusnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
+			put_ptr(&f, code, t->co_localspluskinds, make_bytes(&f, kinds, PF_ARRAY_SIZE(v)));
+		}
+	}
+	pylocals_init(&pl, &f.r, &f.loc, 0);
+	pylocals_list_init(&l);
+	ok(pylocals_read(&pl, frame, code, &l) == 0 && l.n == 1 && l.more == 88,
+	   "%s: %d slots looked at, the other 88 counted", t->name, PYLOCALS_SLOTS);
+	pylocals_list_release(&l);
+	pylocals_release(&pl);
+	free(f.mem);
+}
+
+/* Layout quirks: 2.7 keeps a cell argument's first value in its slot too;
+ * 3.14+ slots may hold tagged ints. */
+static void test_quirks(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t frame, code;
+
+	fake_init(&f, t);
+	if (t->co_varnames != PYOFF_NONE) {
+		struct var v[] = { { "a", PYLOCAL_ARG, make_small(&f, 1) },
+				   { "a", PYLOCAL_CELL, make_small(&f, 2) } };
+
+		make_frame(&f, v, 2, &frame, &code);
+		ok(vars_are(&f, frame, code, "0a=2;"), "%s: a cell argument once, with its cell's value",
+		   t->name);
+	}
+	if (t->exe_tag_mask) {
+		struct var v[] = { { "i", PYLOCAL_LOCAL, NONE_OBJ } };
+
+		make_frame(&f, v, 1, &frame, &code);
+		put_ptr(&f, frame, t->fr_localsplus, (uint64_t)-5 << 2 | 3);
+		ok(vars_are(&f, frame, code, "1i=-5;"), "%s: a tagged int in a slot", t->name);
+	}
+	free(f.mem);
+}
+
+int main(void)
+{
+	const struct pyoffsets *const *all = pyoffsets_all();
+
+	for (size_t i = 0; all[i]; i++) {
+		test_scalars(all[i]);
+		test_containers(all[i]);
+		test_hostile(all[i]);
+		test_many_slots(all[i]);
+		test_quirks(all[i]);
+	}
+	return done_testing();
+}
