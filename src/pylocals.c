@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "le.h"
 #include "pylocals.h"
 #include "pystr.h"
 #include "xalloc.h"
@@ -40,20 +41,15 @@ struct code_names {
 /* How a value was shown: its exact repr, cut, or something else. */
 enum shown { SHOWN_EXACT, SHOWN_CUT, SHOWN_OTHER };
 
+/* A pointer (or Py_ssize_t) and a C int at an offset of a copy. */
 static uint64_t get_ptr(const uint8_t *buf, uint32_t off)
 {
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof v);
-	return v;
+	return le_load(buf, off, 8);
 }
 
 static int32_t get_i32(const uint8_t *buf, uint32_t off)
 {
-	int32_t v;
-
-	memcpy(&v, buf + off, sizeof v);
-	return v;
+	return (int32_t)le_load(buf, off, 4);
 }
 
 /* ------------------------------------------------------------- lists */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "le.h"
 #include "pyrepr.h"
 
 #define DECIMAL_CHUNK 1000000000u	/* 10^9: nine decimal digits */
@@ -33,14 +34,6 @@ static bool has(size_t len, uint32_t off, size_t width)
 	return off != PYOFF_NONE && (uint64_t)off + width <= len;
 }
 
-static uint64_t get_u64(const uint8_t *obj, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, obj + off, sizeof v);
-	return v;
-}
-
 /* ---------------------------------------------------------------- ints */
 
 int pyrepr_long_size(const struct pyoffsets *o, const uint8_t *obj, size_t len,
@@ -50,7 +43,7 @@ int pyrepr_long_size(const struct pyoffsets *o, const uint8_t *obj, size_t len,
 
 	if (!has(len, o->long_size, 8) || !has(len, o->long_digits, 0))
 		return pf_fail(PF_EFORMAT, "int object too short");
-	v = (int64_t)get_u64(obj, o->long_size);
+	v = (int64_t)le_load(obj, o->long_size, 8);
 	if (o->long_model == LONG_TAG) {
 		unsigned sign = (unsigned)v & 3;	/* bit 2 marks immortal small ints (3.14) */
 
@@ -158,7 +151,7 @@ int pyrepr_int27(const struct pyoffsets *o, const uint8_t *obj, size_t len, stru
 {
 	if (!has(len, o->int27_value, 8))
 		return pf_fail(PF_EFORMAT, "int object too short");
-	strbuf_addf(out, "%" PRId64, (int64_t)get_u64(obj, o->int27_value));
+	strbuf_addf(out, "%" PRId64, (int64_t)le_load(obj, o->int27_value, 8));
 	return 0;
 }
 
@@ -430,7 +423,7 @@ int pyrepr_str_head(const struct pyoffsets *o, const uint8_t *obj, size_t len, u
 	if (!has(len, o->str_length, 8) || !has(len, o->str_state, 4) ||
 	    !has(len, o->str_ascii_data, 0))
 		return pf_fail(PF_EFORMAT, "str object too short");
-	n = (int64_t)get_u64(obj, o->str_length);
+	n = (int64_t)le_load(obj, o->str_length, 8);
 	memcpy(&state, obj + o->str_state, 4);
 	*kind = state >> o->str_kind_shift & 7;
 	if (n < 0 || (*kind != 1 && *kind != 2 && *kind != 4))

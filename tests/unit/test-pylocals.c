@@ -13,10 +13,11 @@
 
 #include "err.h"
 #include "pylocals.h"
+#include "fakeheap.h"
 #include "tap.h"
 
-#define BASE 0x7f0000100000ull
-#define HEAP (1u << 20)
+#define BASE FAKEHEAP_BASE
+#define HEAP FAKEHEAP_SIZE
 #define CODE_TYPE 0x5001000ull
 #define STR_TYPE 0x5002000ull	/* str: unicode on 3.x, bytes on 2.7 */
 #define UNI27_TYPE 0x5003000ull
@@ -35,8 +36,7 @@
 #define FOO_TYPE (BASE + 64)	/* a type object in the heap, named "Foo" */
 
 struct fake {
-	uint8_t *mem;
-	size_t top;
+	struct fakeheap heap;
 	struct remote_region region;
 	struct remote r;
 	struct pyloc loc;
@@ -44,37 +44,12 @@ struct fake {
 	bool py2;
 };
 
-static uint64_t alloc(struct fake *f, size_t n)
-{
-	uint64_t at = BASE + f->top;
-
-	f->top += (n + 15) & ~(size_t)15;
-	if (f->top > HEAP)
-		abort();
-	return at;
-}
-
-static void put(struct fake *f, uint64_t addr, uint32_t off, const void *v, size_t n)
-{
-	memcpy(f->mem + (addr - BASE) + off, v, n);
-}
-
-static void put_ptr(struct fake *f, uint64_t addr, uint32_t off, uint64_t v)
-{
-	put(f, addr, off, &v, 8);
-}
-
-static void put_i32(struct fake *f, uint64_t addr, uint32_t off, int32_t v)
-{
-	put(f, addr, off, &v, 4);
-}
-
 static uint64_t object(struct fake *f, uint64_t type, size_t size)
 {
-	uint64_t a = alloc(f, size);
+	uint64_t a = fakeheap_alloc(&f->heap, size);
 
-	put_ptr(f, a, f->o->ob_refcnt, 1);
-	put_ptr(f, a, f->o->ob_type, type);
+	fakeheap_put_ptr(&f->heap, a, f->o->ob_refcnt, 1);
+	fakeheap_put_ptr(&f->heap, a, f->o->ob_type, type);
 	return a;
 }
 
@@ -83,8 +58,7 @@ static void fake_init(struct fake *f, const struct pyoffsets *t)
 	struct pytypes *ty = &f->loc.types;
 
 	memset(f, 0, sizeof *f);
-	f->mem = calloc(1, HEAP);
-	f->top = 256;
+	fakeheap_init(&f->heap, 256);
 	f->loc.off = *t;
 	f->o = &f->loc.off;
 	f->py2 = t->str_model == STR_BYTES27;
@@ -94,9 +68,9 @@ static void fake_init(struct fake *f, const struct pyoffsets *t)
 				0, FLOAT_TYPE, f->py2 ? STR_TYPE : BYTES_TYPE,
 				f->py2 ? UNI27_TYPE : STR_TYPE, TUPLE_TYPE, LIST_TYPE, DICT_TYPE,
 				SET_TYPE, 0, CELL_TYPE };
-	put_ptr(f, FOO_TYPE, t->tp_name, BASE + 128);
-	memcpy(f->mem + 128, "Foo", 4);
-	f->region = (struct remote_region){ BASE, f->mem, HEAP };
+	fakeheap_put_ptr(&f->heap, FOO_TYPE, t->tp_name, BASE + 128);
+	memcpy(f->heap.mem + 128, "Foo", 4);
+	f->region = (struct remote_region){ BASE, f->heap.mem, HEAP };
 	remote_open_image(&f->r, &f->region, 1);
 }
 
@@ -112,8 +86,8 @@ static uint64_t make_str(struct fake *f, const char *s)
 
 	if (f->py2) {
 		a = object(f, STR_TYPE, o->bytes_data + n + 1);
-		put_ptr(f, a, o->bytes_size, n);
-		put(f, a, o->bytes_data, s, n);
+		fakeheap_put_ptr(&f->heap, a, o->bytes_size, n);
+		fakeheap_put(&f->heap, a, o->bytes_data, s, n);
 		return a;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -123,9 +97,9 @@ static uint64_t make_str(struct fake *f, const char *s)
 	uint32_t data = ascii ? o->str_ascii_data : o->str_compact_data;
 
 	a = object(f, STR_TYPE, data + n + 1);
-	put_ptr(f, a, o->str_length, n);
-	put(f, a, o->str_state, &state, 4);
-	put(f, a, data, s, n);
+	fakeheap_put_ptr(&f->heap, a, o->str_length, n);
+	fakeheap_put(&f->heap, a, o->str_state, &state, 4);
+	fakeheap_put(&f->heap, a, data, s, n);
 	return a;
 }
 
@@ -138,14 +112,14 @@ static uint64_t make_text(struct fake *f, const char *latin1)
 	if (!f->py2)
 		return make_str(f, latin1);
 	a = object(f, UNI27_TYPE, f->o->uni27_data + 8);
-	data = alloc(f, 4 * n);
+	data = fakeheap_alloc(&f->heap, 4 * n);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t c = (uint8_t)latin1[i];
 
-		put(f, data, (uint32_t)(4 * i), &c, 4);
+		fakeheap_put(&f->heap, data, (uint32_t)(4 * i), &c, 4);
 	}
-	put_ptr(f, a, f->o->uni27_length, n);
-	put_ptr(f, a, f->o->uni27_data, data);
+	fakeheap_put_ptr(&f->heap, a, f->o->uni27_length, n);
+	fakeheap_put_ptr(&f->heap, a, f->o->uni27_data, data);
 	return a;
 }
 
@@ -153,8 +127,8 @@ static uint64_t make_bytes(struct fake *f, const void *b, size_t n)
 {
 	uint64_t a = object(f, f->py2 ? STR_TYPE : BYTES_TYPE, f->o->bytes_data + n + 1);
 
-	put_ptr(f, a, f->o->bytes_size, n);
-	put(f, a, f->o->bytes_data, b, n);
+	fakeheap_put_ptr(&f->heap, a, f->o->bytes_size, n);
+	fakeheap_put(&f->heap, a, f->o->bytes_data, b, n);
 	return a;
 }
 
@@ -167,8 +141,8 @@ static uint64_t make_long(struct fake *f, const uint32_t *d, size_t n, bool nega
 
 	if (o->long_model == LONG_TAG)
 		size = (int64_t)((uint64_t)n << 3 | (n == 0 ? 1u : negative ? 2u : 0u));
-	put_ptr(f, a, o->long_size, (uint64_t)size);
-	put(f, a, o->long_digits, d, 4 * n);
+	fakeheap_put_ptr(&f->heap, a, o->long_size, (uint64_t)size);
+	fakeheap_put(&f->heap, a, o->long_digits, d, 4 * n);
 	return a;
 }
 
@@ -180,7 +154,7 @@ static uint64_t make_small(struct fake *f, uint32_t v)
 	if (!f->py2)
 		return make_long(f, &v, v != 0, false);
 	a = object(f, INT27_TYPE, f->o->int27_value + 8);
-	put_ptr(f, a, f->o->int27_value, v);
+	fakeheap_put_ptr(&f->heap, a, f->o->int27_value, v);
 	return a;
 }
 
@@ -188,7 +162,7 @@ static uint64_t make_float(struct fake *f, double v)
 {
 	uint64_t a = object(f, FLOAT_TYPE, f->o->float_value + 8);
 
-	put(f, a, f->o->float_value, &v, 8);
+	fakeheap_put(&f->heap, a, f->o->float_value, &v, 8);
 	return a;
 }
 
@@ -196,18 +170,18 @@ static uint64_t make_tuple(struct fake *f, const uint64_t *items, size_t n)
 {
 	uint64_t a = object(f, TUPLE_TYPE, f->o->tuple_items + 8 * n);
 
-	put_ptr(f, a, f->o->var_size, n);
-	put(f, a, f->o->tuple_items, items, 8 * n);
+	fakeheap_put_ptr(&f->heap, a, f->o->var_size, n);
+	fakeheap_put(&f->heap, a, f->o->tuple_items, items, 8 * n);
 	return a;
 }
 
 static uint64_t make_list(struct fake *f, const uint64_t *items, size_t n)
 {
-	uint64_t a = object(f, LIST_TYPE, f->o->list_items + 8), v = alloc(f, 8 * n + 8);
+	uint64_t a = object(f, LIST_TYPE, f->o->list_items + 8), v = fakeheap_alloc(&f->heap, 8 * n + 8);
 
-	put_ptr(f, a, f->o->var_size, n);
-	put_ptr(f, a, f->o->list_items, v);
-	put(f, v, 0, items, 8 * n);
+	fakeheap_put_ptr(&f->heap, a, f->o->var_size, n);
+	fakeheap_put_ptr(&f->heap, a, f->o->list_items, v);
+	fakeheap_put(&f->heap, v, 0, items, 8 * n);
 	return a;
 }
 
@@ -215,14 +189,14 @@ static uint64_t make_list(struct fake *f, const uint64_t *items, size_t n)
 static uint64_t make_set(struct fake *f, const uint64_t *keys, size_t n)
 {
 	const struct pyoffsets *o = f->o;
-	uint64_t a = object(f, SET_TYPE, o->set_table + 8), t = alloc(f, 8 * o->se_size);
+	uint64_t a = object(f, SET_TYPE, o->set_table + 8), t = fakeheap_alloc(&f->heap, 8 * o->se_size);
 
 	for (size_t i = 0; i < n; i++)
-		put_ptr(f, t, (uint32_t)(i * 2 * o->se_size) + o->se_key, keys[i]);
-	put_ptr(f, a, o->set_fill, n);
-	put_ptr(f, a, o->set_used, n);
-	put_ptr(f, a, o->set_mask, 7);
-	put_ptr(f, a, o->set_table, t);
+		fakeheap_put_ptr(&f->heap, t, (uint32_t)(i * 2 * o->se_size) + o->se_key, keys[i]);
+	fakeheap_put_ptr(&f->heap, a, o->set_fill, n);
+	fakeheap_put_ptr(&f->heap, a, o->set_used, n);
+	fakeheap_put_ptr(&f->heap, a, o->set_mask, 7);
+	fakeheap_put_ptr(&f->heap, a, o->set_table, t);
 	return a;
 }
 
@@ -231,8 +205,8 @@ static void put_entries(struct fake *f, uint64_t at, uint32_t size, uint32_t key
 			const uint64_t *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		put_ptr(f, at, (uint32_t)(2 * i * size) + key, kv[2 * i]);
-		put_ptr(f, at, (uint32_t)(2 * i * size) + value, kv[2 * i + 1]);
+		fakeheap_put_ptr(&f->heap, at, (uint32_t)(2 * i * size) + key, kv[2 * i]);
+		fakeheap_put_ptr(&f->heap, at, (uint32_t)(2 * i * size) + value, kv[2 * i + 1]);
 	}
 }
 
@@ -242,29 +216,29 @@ static uint64_t make_dict(struct fake *f, const uint64_t *kv, size_t n)
 	const struct pyoffsets *o = f->o;
 	uint64_t a = object(f, DICT_TYPE, 128), keys, entries;
 
-	put_ptr(f, a, o->dict_used, n);
+	fakeheap_put_ptr(&f->heap, a, o->dict_used, n);
 	if (o->dict_table != PYOFF_NONE) {	/* 2.7 */
-		entries = alloc(f, 8 * o->de_size);
+		entries = fakeheap_alloc(&f->heap, 8 * o->de_size);
 		put_entries(f, entries, o->de_size, o->de_key, o->de_value, kv, n);
-		put_ptr(f, a, o->dict_mask, 7);
-		put_ptr(f, a, o->dict_table, entries);
+		fakeheap_put_ptr(&f->heap, a, o->dict_mask, 7);
+		fakeheap_put_ptr(&f->heap, a, o->dict_table, entries);
 		return a;
 	}
-	keys = alloc(f, o->dk_indices + 8 + 8 * 24);
+	keys = fakeheap_alloc(&f->heap, o->dk_indices + 8 + 8 * 24);
 	entries = keys + o->dk_indices + 8;	/* 8 one-byte indices */
-	put_ptr(f, keys, o->dk_nentries, 2 * n);
+	fakeheap_put_ptr(&f->heap, keys, o->dk_nentries, 2 * n);
 	if (o->dk_size != PYOFF_NONE) {
-		put_ptr(f, keys, o->dk_size, 8);
+		fakeheap_put_ptr(&f->heap, keys, o->dk_size, 8);
 		put_entries(f, entries, o->de_size, o->de_key, o->de_value, kv, n);
 	} else {
 		uint8_t log2[3] = { 3, 3, 1 };	/* size 8, 8 bytes of index, str keys */
 
-		put(f, keys, o->dk_log2_size, &log2[0], 1);
-		put(f, keys, o->dk_log2_index_bytes, &log2[1], 1);
-		put(f, keys, o->dk_kind, &log2[2], 1);
+		fakeheap_put(&f->heap, keys, o->dk_log2_size, &log2[0], 1);
+		fakeheap_put(&f->heap, keys, o->dk_log2_index_bytes, &log2[1], 1);
+		fakeheap_put(&f->heap, keys, o->dk_kind, &log2[2], 1);
 		put_entries(f, entries, o->due_size, o->due_key, o->due_value, kv, n);
 	}
-	put_ptr(f, a, o->dict_keys, keys);
+	fakeheap_put_ptr(&f->heap, a, o->dict_keys, keys);
 	return a;
 }
 
@@ -272,7 +246,7 @@ static uint64_t make_cell(struct fake *f, uint64_t ref)
 {
 	uint64_t a = object(f, CELL_TYPE, f->o->cell_ref + 8);
 
-	put_ptr(f, a, f->o->cell_ref, ref);
+	fakeheap_put_ptr(&f->heap, a, f->o->cell_ref, ref);
 	return a;
 }
 
@@ -303,10 +277,10 @@ static void code_tuples(struct fake *f, uint64_t c, const struct var *v, size_t 
 		nl++;
 	while (nl + nc < n && v[nl + nc].kind == PYLOCAL_CELL)
 		nc++;
-	put_i32(f, c, o->co_nlocals, (int32_t)nl);
-	put_ptr(f, c, o->co_varnames, make_names(f, v, nl));
-	put_ptr(f, c, o->co_cellvars, make_names(f, v + nl, nc));
-	put_ptr(f, c, o->co_freevars, make_names(f, v + nl + nc, n - nl - nc));
+	fakeheap_put_i32(&f->heap, c, o->co_nlocals, (int32_t)nl);
+	fakeheap_put_ptr(&f->heap, c, o->co_varnames, make_names(f, v, nl));
+	fakeheap_put_ptr(&f->heap, c, o->co_cellvars, make_names(f, v + nl, nc));
+	fakeheap_put_ptr(&f->heap, c, o->co_freevars, make_names(f, v + nl + nc, n - nl - nc));
 }
 
 /* 3.11+: one tuple of names, one bytes of CO_FAST_* kinds. */
@@ -318,9 +292,9 @@ static void code_kinds(struct fake *f, uint64_t c, const struct var *v, size_t n
 
 	for (size_t i = 0; i < n; i++)
 		kinds[i] = fast[v[i].kind];
-	put_i32(f, c, f->o->co_nlocalsplus, (int32_t)n);
-	put_ptr(f, c, f->o->co_localsplusnames, make_names(f, v, n));
-	put_ptr(f, c, f->o->co_localspluskinds, make_bytes(f, kinds, n));
+	fakeheap_put_i32(&f->heap, c, f->o->co_nlocalsplus, (int32_t)n);
+	fakeheap_put_ptr(&f->heap, c, f->o->co_localsplusnames, make_names(f, v, n));
+	fakeheap_put_ptr(&f->heap, c, f->o->co_localspluskinds, make_bytes(f, kinds, n));
 }
 
 /* A code object and a frame holding `v` (cell and free values in cells). */
@@ -330,10 +304,10 @@ static void make_frame(struct fake *f, const struct var *v, size_t n, uint64_t *
 	int32_t nargs = 0;
 
 	*code = object(f, CODE_TYPE, o->co_size);
-	*frame = alloc(f, o->fr_localsplus + 8 * n);
+	*frame = fakeheap_alloc(&f->heap, o->fr_localsplus + 8 * n);
 	while ((size_t)nargs < n && v[nargs].kind == PYLOCAL_ARG)
 		nargs++;
-	put_i32(f, *code, o->co_argcount, nargs);
+	fakeheap_put_i32(&f->heap, *code, o->co_argcount, nargs);
 	if (o->co_varnames != PYOFF_NONE)
 		code_tuples(f, *code, v, n);
 	else
@@ -347,7 +321,7 @@ static void make_frame(struct fake *f, const struct var *v, size_t n, uint64_t *
 			word = 1;	/* 3.14+: the null _PyStackRef */
 		else if (o->exe_tag_mask && word != NONE_OBJ)
 			word |= 1;	/* a borrowed reference is tagged */
-		put_ptr(f, *frame, o->fr_localsplus + 8 * (uint32_t)i, word);
+		fakeheap_put_ptr(&f->heap, *frame, o->fr_localsplus + 8 * (uint32_t)i, word);
 	}
 }
 
@@ -417,7 +391,7 @@ static void test_scalars(const struct pyoffsets *t)
 		ok(vars_are(&f, frame, code, want),
 		   "%s: arguments first, unbound left out, each value as repr() writes it", t->name);
 	}
-	free(f.mem);
+	free(f.heap.mem);
 }
 
 /* The item pointer array of list `l`. */
@@ -425,7 +399,7 @@ static uint64_t list_items_of(struct fake *f, uint64_t l)
 {
 	uint64_t items;
 
-	memcpy(&items, f->mem + (l - BASE) + f->o->list_items, 8);
+	memcpy(&items, f->heap.mem + (l - BASE) + f->o->list_items, 8);
 	return items;
 }
 
@@ -439,7 +413,7 @@ static void test_containers(const struct pyoffsets *t)
 	two = make_small(&f, 2);
 	k = make_str(&f, "k");
 	self = make_list(&f, (uint64_t[]){ one, one }, 2);
-	put_ptr(&f, list_items_of(&f, self), 8, self);	/* l.append(l) */
+	fakeheap_put_ptr(&f.heap, list_items_of(&f, self), 8, self);	/* l.append(l) */
 	for (size_t i = 0; i < 7; i++)
 		sevens[i] = one;
 	{
@@ -463,7 +437,7 @@ static void test_containers(const struct pyoffsets *t)
 				      "3fr='k';"),
 		   "%s: containers, a list holding itself, cells looked through", t->name);
 	}
-	free(f.mem);
+	free(f.heap.mem);
 }
 
 /* Memory that lies: every lie is refused or shown as unreadable. */
@@ -486,18 +460,18 @@ static void test_hostile(const struct pyoffsets *t)
 
 		make_frame(&f, v, PF_ARRAY_SIZE(v), &frame, &code);
 		if (t->dict_table != PYOFF_NONE)
-			put_ptr(&f, dict, t->dict_mask, 1ull << 62);	/* table out of reach */
-		memcpy(&keys, f.mem + (dict - BASE) + (t->dict_keys != PYOFF_NONE ? t->dict_keys : t->dict_table), 8);
+			fakeheap_put_ptr(&f.heap, dict, t->dict_mask, 1ull << 62);	/* table out of reach */
+		memcpy(&keys, f.heap.mem + (dict - BASE) + (t->dict_keys != PYOFF_NONE ? t->dict_keys : t->dict_table), 8);
 		if (t->dk_size != PYOFF_NONE)
-			put_ptr(&f, keys, t->dk_size, 3);
+			fakeheap_put_ptr(&f.heap, keys, t->dk_size, 3);
 		else if (t->dk_log2_size != PYOFF_NONE)
-			put(&f, keys, t->dk_log2_index_bytes, "\x01", 1);	/* smaller than the size */
-		put_ptr(&f, set, t->set_mask, 6);
-		put_ptr(&f, list, t->var_size, (uint64_t)-5);
+			fakeheap_put(&f.heap, keys, t->dk_log2_index_bytes, "\x01", 1);	/* smaller than the size */
+		fakeheap_put_ptr(&f.heap, set, t->set_mask, 6);
+		fakeheap_put_ptr(&f.heap, list, t->var_size, (uint64_t)-5);
 		if (!f.py2)
-			put(&f, str, t->str_state, "\x0c\0\0\0", 4);	/* kind 3 */
+			fakeheap_put(&f.heap, str, t->str_state, "\x0c\0\0\0", 4);	/* kind 3 */
 		else
-			put_ptr(&f, str, t->bytes_size, (uint64_t)-1);
+			fakeheap_put_ptr(&f.heap, str, t->bytes_size, (uint64_t)-1);
 		{
 			const char *got = read_vars(&f, frame, code, &rc);
 
@@ -511,17 +485,17 @@ static void test_hostile(const struct pyoffsets *t)
 		}
 	}
 	if (t->co_nlocalsplus != PYOFF_NONE)
-		put_i32(&f, code, t->co_nlocalsplus, 1 << 30);
+		fakeheap_put_i32(&f.heap, code, t->co_nlocalsplus, 1 << 30);
 	else
-		put_i32(&f, code, t->co_nlocals, -1);
+		fakeheap_put_i32(&f.heap, code, t->co_nlocals, -1);
 	read_vars(&f, frame, code, &rc);
 	ok(rc == -PF_ETORN, "%s: an impossible slot count fails the frame", t->name);
-	put_ptr(&f, code, t->ob_type, STR_TYPE);
+	fakeheap_put_ptr(&f.heap, code, t->ob_type, STR_TYPE);
 	read_vars(&f, frame, code, &rc);
 	ok(rc == -PF_ETORN, "%s: a code object that is not one fails the frame", t->name);
 	read_vars(&f, frame, 0x10, &rc);
 	ok(rc == -PF_ETORN, "%s: an unreadable code object fails the frame", t->name);
-	free(f.mem);
+	free(f.heap.mem);
 }
 
 /* More slots than are looked at: counted, not read. */
@@ -537,7 +511,7 @@ static void test_many_slots(const struct pyoffsets *t)
 	for (size_t i = 0; i < PF_ARRAY_SIZE(v); i++)
 		v[i] = (struct var){ "x", PYLOCAL_LOCAL, i == 3 ? NONE_OBJ : 0 };
 	code = object(&f, CODE_TYPE, t->co_size);
-	frame = alloc(&f, t->fr_localsplus + 8 * PF_ARRAY_SIZE(v));
+	frame = fakeheap_alloc(&f.heap, t->fr_localsplus + 8 * PF_ARRAY_SIZE(v));
 	{
 		uint64_t names[PF_ARRAY_SIZE(v)], x = make_str(&f, "x");
 		uint8_t kinds[PF_ARRAY_SIZE(v)];
@@ -545,17 +519,17 @@ static void test_many_slots(const struct pyoffsets *t)
 		for (size_t i = 0; i < PF_ARRAY_SIZE(v); i++) {
 			names[i] = x;
 			kinds[i] = 0x20;
-			put_ptr(&f, frame, t->fr_localsplus + 8 * (uint32_t)i, v[i].value | (t->exe_tag_mask && !v[i].value));
+			fakeheap_put_ptr(&f.heap, frame, t->fr_localsplus + 8 * (uint32_t)i, v[i].value | (t->exe_tag_mask && !v[i].value));
 		}
 		if (t->co_varnames != PYOFF_NONE) {
-			put_i32(&f, code, t->co_nlocals, (int32_t)PF_ARRAY_SIZE(v));
-			put_ptr(&f, code, t->co_varnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
-			put_ptr(&f, code, t->co_cellvars, make_tuple(&f, names, 0));
-			put_ptr(&f, code, t->co_freevars, make_tuple(&f, names, 0));
+			fakeheap_put_i32(&f.heap, code, t->co_nlocals, (int32_t)PF_ARRAY_SIZE(v));
+			fakeheap_put_ptr(&f.heap, code, t->co_varnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
+			fakeheap_put_ptr(&f.heap, code, t->co_cellvars, make_tuple(&f, names, 0));
+			fakeheap_put_ptr(&f.heap, code, t->co_freevars, make_tuple(&f, names, 0));
 		} else {
-			put_i32(&f, code, t->co_nlocalsplus, (int32_t)PF_ARRAY_SIZE(v));
-			put_ptr(&f, code, t->co_localsplusnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
-			put_ptr(&f, code, t->co_localspluskinds, make_bytes(&f, kinds, PF_ARRAY_SIZE(v)));
+			fakeheap_put_i32(&f.heap, code, t->co_nlocalsplus, (int32_t)PF_ARRAY_SIZE(v));
+			fakeheap_put_ptr(&f.heap, code, t->co_localsplusnames, make_tuple(&f, names, PF_ARRAY_SIZE(v)));
+			fakeheap_put_ptr(&f.heap, code, t->co_localspluskinds, make_bytes(&f, kinds, PF_ARRAY_SIZE(v)));
 		}
 	}
 	pylocals_init(&pl, &f.r, &f.loc, 0);
@@ -564,7 +538,7 @@ static void test_many_slots(const struct pyoffsets *t)
 	   "%s: %d slots looked at, the other 88 counted", t->name, PYLOCALS_SLOTS);
 	pylocals_list_release(&l);
 	pylocals_release(&pl);
-	free(f.mem);
+	free(f.heap.mem);
 }
 
 /* Layout quirks: 2.7 keeps a cell argument's first value in its slot too;
@@ -587,10 +561,10 @@ static void test_quirks(const struct pyoffsets *t)
 		struct var v[] = { { "i", PYLOCAL_LOCAL, NONE_OBJ } };
 
 		make_frame(&f, v, 1, &frame, &code);
-		put_ptr(&f, frame, t->fr_localsplus, (uint64_t)-5 << 2 | 3);
+		fakeheap_put_ptr(&f.heap, frame, t->fr_localsplus, (uint64_t)-5 << 2 | 3);
 		ok(vars_are(&f, frame, code, "1i=-5;"), "%s: a tagged int in a slot", t->name);
 	}
-	free(f.mem);
+	free(f.heap.mem);
 }
 
 int main(void)
