@@ -135,3 +135,10 @@ int render_flush(FILE *f)
 		return write_failed();
 	return 0;
 }
+
+int render_write(FILE *f, const void *buf, size_t len)
+{
+	int rc = render_put(f, buf, len);
+
+	return rc ? rc : render_flush(f);
+}
