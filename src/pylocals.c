@@ -496,7 +496,7 @@ static int dict_entries(struct pylocals *pl, uint64_t keys, uint64_t *at, uint32
 		dk = log2 < 40 ? 1ll << log2 : -1;
 		*unicode = head[o->dk_kind] != 0;
 	}
-	if (dk < 8 || (dk & (dk - 1)) || !ix || n < 0 || n > dk)
+	if (dk < 1 || (dk & (dk - 1)) || !ix || n < 0 || n > dk)	/* empty dicts share a keys object of size 1 */
 		return pf_fail(PF_ETORN, "implausible dict keys at %#llx", (unsigned long long)keys);
 	*at = keys + o->dk_indices + (uint64_t)dk * ix;
 	*size = *unicode ? o->due_size : o->de_size;
@@ -744,12 +744,12 @@ static int names_of(struct pylocals *pl, uint64_t code, struct code_names **out)
 /* Add a variable to `out`; a cell or free variable named as an earlier
  * one (2.7 keeps an argument's first value in its slot as well as in its
  * cell) takes that one's place. */
-static void add_variable(struct pylocals_list *out, const char *name, size_t name_len,
-			 uint8_t kind, size_t repr_at, size_t repr_len)
+static void add_variable(struct pylocals_list *out, size_t first, const char *name,
+			 size_t name_len, uint8_t kind, size_t repr_at, size_t repr_len)
 {
 	struct pylocal *v = NULL;
 
-	for (size_t i = 0; (kind & CELL_SLOT) && i < out->n; i++)
+	for (size_t i = first; (kind & CELL_SLOT) && i < out->n; i++)
 		if (out->v[i].name_len == name_len &&
 		    memcmp(out->text.buf + out->v[i].name, name, name_len) == 0)
 			v = &out->v[i];
@@ -794,6 +794,7 @@ int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pyl
 {
 	struct code_names *c;
 	uint64_t slots[PYLOCALS_SLOTS];
+	size_t first = out->n;	/* variables of this frame from here */
 	int rc;
 
 	if ((rc = names_of(pl, code, &c)) < 0)
@@ -810,9 +811,22 @@ int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pyl
 			continue;
 		slot_repr(pl, slots[i], value, &out->text);
 		strbuf_addch(&out->text, '\0');
-		add_variable(out, c->text.buf + c->off[i], c->off[i + 1] - c->off[i], c->kinds[i], at,
-			     out->text.len - at - 1);
+		add_variable(out, first, c->text.buf + c->off[i], c->off[i + 1] - c->off[i],
+			     c->kinds[i], at, out->text.len - at - 1);
 	}
 	out->more += c->more;
 	return 0;
+}
+
+int pylocals_qualname(struct pylocals *pl, uint64_t code, struct strbuf *out)
+{
+	const struct pyoffsets *o = &pl->loc->off;
+	uint8_t buf[PYOFFSETS_CODE_MAX];
+	int rc;
+
+	if (o->co_qualname == PYOFF_NONE)
+		return pf_fail(PF_ENOENT, "no co_qualname before 3.11");
+	if ((rc = rd_typed(pl, code, pl->loc->code_type, buf, o->co_size)) < 0)
+		return rc;
+	return pylocals_text(pl, get_ptr(buf, o->co_qualname), PYLOCALS_NAME, out);
 }

@@ -101,4 +101,11 @@ int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pyl
  */
 int pylocals_text(struct pylocals *pl, uint64_t addr, size_t max, struct strbuf *out);
 
+/*
+ * pylocals_qualname - append the qualified name (co_qualname, 3.11+) of
+ * code object `code`, at most PYLOCALS_NAME characters, read through the
+ * same page cache. 0; -PF_ENOENT before 3.11; -PF_ETORN if it cannot be read.
+ */
+int pylocals_qualname(struct pylocals *pl, uint64_t code, struct strbuf *out);
+
 #endif

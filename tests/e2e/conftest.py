@@ -79,6 +79,28 @@ def pyflame(pyflame_path):
     return processes.Pyflame(pyflame_path)
 
 
+def find_driver(name, pyflame_path):
+    """(path, None) or (None, why): a program of tests/drivers, from
+    $PYFLAME_DRIVERS, else beside the pyflame under test."""
+    where = os.environ.get("PYFLAME_DRIVERS") or os.path.join(
+        os.path.dirname(os.path.dirname(pyflame_path)), "tests", "drivers")
+    path = os.path.join(where, name)
+    if os.access(path, os.X_OK):
+        return path, None
+    return None, "no %s in %s (make check builds it)" % (name, where)
+
+
+@pytest.fixture(scope="session")
+def inspect_driver(pyflame_path):
+    """Runs tests/drivers/inspect-driver (a processes.Pyflame)."""
+    path, why = find_driver("inspect-driver", pyflame_path)
+    if path is None:
+        if os.environ.get("PYFLAME_DRIVERS"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return processes.Pyflame(path)
+
+
 @pytest.fixture(scope="session")
 def ptrace_ok():
     reason = ptrace_reason()
