@@ -108,26 +108,13 @@ static uint32_t tid_from_pthread(struct inspect *in, uint64_t thread_id)
 	return (uint32_t)tid;
 }
 
-static int frame_vars(struct inspect *in, const struct pyframe *f, struct inspect_frame *r)
-{
-	size_t before = in->vars.n;
-	uint32_t omitted = in->vars.more;
-	int rc = pylocals_read(&in->pl, f->addr, f->code, &in->vars);
-
-	r->first_var = (uint32_t)before;
-	r->vars_read = rc == 0;
-	r->nvars = (uint32_t)(in->vars.n - before);
-	r->omitted = in->vars.more - omitted;
-	return rc == -PF_EGONE ? rc : 0;
-}
-
-static int frame_held(struct inspect *in, const struct pyframe *f, struct inspect_frame *r)
+static void frame_qualname(struct inspect *in, const struct pyframe *f, struct inspect_frame *r)
 {
 	size_t at = in->text.len;
 
 	*r = (struct inspect_frame){ DUMPMODEL_NONE, 0, 0, 0, false };
 	if (!f->code)
-		return 0;	/* the "(truncated)" marker */
+		return;	/* the "(truncated)" marker */
 	if (pylocals_qualname(&in->pl, f->code, &in->text) == 0) {
 		strbuf_addch(&in->text, '\0');
 		r->qualname = (uint32_t)at;
@@ -135,7 +122,27 @@ static int frame_held(struct inspect *in, const struct pyframe *f, struct inspec
 		in->text.len = at;
 		in->text.buf[at] = '\0';
 	}
-	return in->locals ? frame_vars(in, f, r) : 0;
+}
+
+/* The pages every frame's variables lie in, copied. */
+static int fetch_vars(struct inspect *in, const struct pysample *s)
+{
+	uint64_t *frames = xcalloc(s->nframes + 1, sizeof *frames);
+	uint64_t *codes = xcalloc(s->nframes + 1, sizeof *codes);
+	int *rcs = xcalloc(s->nframes + 1, sizeof *rcs);
+	int rc;
+
+	for (size_t i = 0; i < s->nframes; i++) {
+		frames[i] = s->found[i].addr;
+		codes[i] = s->found[i].code;
+	}
+	rc = pylocals_fetch_frames(&in->pl, frames, codes, s->nframes, rcs);
+	for (size_t i = 0; rc == 0 && i < s->nframes; i++)
+		in->frames[i].vars_read = rcs[i] == 0;
+	free(frames);
+	free(codes);
+	free(rcs);
+	return rc;
 }
 
 int inspect_held(struct inspect *in, const struct pysample *s)
@@ -143,7 +150,6 @@ int inspect_held(struct inspect *in, const struct pysample *s)
 	int rc = 0;
 
 	pylocals_reset(&in->pl);
-	pylocals_list_clear(&in->vars);
 	XGROW(in->frames, in->frames_cap, s->nframes + 1);
 	XGROW(in->tids, in->tids_cap, s->nthreads + 1);
 	for (size_t i = 0; i < s->nthreads; i++) {
@@ -151,13 +157,27 @@ int inspect_held(struct inspect *in, const struct pysample *s)
 
 		in->tids[i] = t->native_id ? (uint32_t)t->native_id : tid_from_pthread(in, t->thread_id);
 	}
-	for (size_t i = 0; i < s->nframes && rc == 0; i++)
-		rc = frame_held(in, &s->found[i], &in->frames[i]);
-	in->nframes = s->nframes;
+	for (size_t i = 0; i < s->nframes; i++)
+		frame_qualname(in, &s->found[i], &in->frames[i]);
+	if (in->locals)
+		rc = fetch_vars(in, s);
+	in->nframes = rc == 0 ? s->nframes : 0;
 	return rc;
 }
 
 /* -------------------------------------------------------------- model */
+
+/* The variables of frame `f`, from the copy made while it was held. */
+static void frame_vars(struct inspect *in, const struct pyframe *f, struct inspect_frame *r)
+{
+	size_t before = in->vars.n;
+	uint32_t omitted = in->vars.more;
+
+	r->first_var = (uint32_t)before;
+	r->vars_read = r->vars_read && pylocals_read(&in->pl, f->addr, f->code, &in->vars) == 0;
+	r->nvars = (uint32_t)(in->vars.n - before);
+	r->omitted = in->vars.more - omitted;
+}
 
 static void model_frame(const struct inspect *in, const struct inspect_frame *r, uint32_t id,
 			bool marker, struct dumpmodel *m)
@@ -196,13 +216,18 @@ static void model_thread(const struct inspect *in, const struct pysample *s, siz
 		model_frame(in, &in->frames[k], s->frames[k], !s->found[k].code, m);
 }
 
-void inspect_model(const struct inspect *in, const struct stacks *st, const struct pysample *s,
+void inspect_model(struct inspect *in, const struct stacks *st, const struct pysample *s,
 		   const char *python, struct dumpmodel *m)
 {
 	const char *arg = in->cmdline.buf, *end = in->cmdline.buf + in->cmdline.len;
 
 	if (in->nframes != s->nframes)
 		PF_BUG("inspect_model of a sample inspect_held did not see");
+	pylocals_freeze(&in->pl);
+	pylocals_list_clear(&in->vars);
+	for (size_t i = 0; in->locals && i < s->nframes; i++)
+		if (s->found[i].code)
+			frame_vars(in, &s->found[i], &in->frames[i]);
 	dumpmodel_init(m, st, in->pid, python, in->locals);
 	for (; arg < end; arg += strlen(arg) + 1)
 		dumpmodel_add_arg(m, arg, strnlen(arg, (size_t)(end - arg)));

@@ -9,13 +9,15 @@
  *                   /proc; a thread's state can only be read before it is
  *                   stopped.
  *   inspect_held    the target held, right after pywalk_capture(): each
- *                   shown frame's variables (when asked) and qualified
- *                   name, and (<= 3.10, whose thread states do not record
- *                   it) each thread's kernel TID from glibc's struct
- *                   pthread, accepted only if the kernel lists that TID.
- *                   Reads the target's memory, nothing else.
- *   inspect_model   after pywalk_resolve(), the target let go: the model.
- *                   No reads.
+ *                   shown frame's qualified name, the pages its variables
+ *                   lie in (when asked; pylocals_fetch: copies, no text),
+ *                   and (<= 3.10, whose thread states do not record it)
+ *                   each thread's kernel TID from glibc's struct pthread,
+ *                   accepted only if the kernel lists that TID. Reads the
+ *                   target's memory, nothing else: the shorter the better.
+ *   inspect_model   after pywalk_resolve(), the target let go: the
+ *                   variables' text, from the pages copied while it was
+ *                   held, and the model. No reads of the target.
  *
  * Only the Python frames of a pysample are modelled (native frames are
  * the business of whoever merges them).
@@ -77,7 +79,7 @@ int inspect_held(struct inspect *in, const struct pysample *s);
 /* The model of sample `s` (resolved into `st`, and seen by inspect_held)
  * with what the two steps found; `m` is initialised here
  * (dumpmodel_release() it). */
-void inspect_model(const struct inspect *in, const struct stacks *st, const struct pysample *s,
+void inspect_model(struct inspect *in, const struct stacks *st, const struct pysample *s,
 		   const char *python, struct dumpmodel *m);
 
 #endif

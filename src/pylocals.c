@@ -93,7 +93,7 @@ void pylocals_init(struct pylocals *pl, struct remote *r, const struct pyloc *lo
 	pl->loc = loc;
 	pl->style.version = loc->off.version;
 	pl->style.width = width ? width : PYLOCALS_WIDTH;
-	rcache_init(&pl->cache, r);
+	pagesnap_init(&pl->snap, r);
 	pl->codes = xcalloc(PYLOCALS_CODES, sizeof *pl->codes);
 	for (size_t i = 0; i < PYLOCALS_CODES; i++)
 		strbuf_init(&pl->codes[i].text);
@@ -119,13 +119,13 @@ void pylocals_release(struct pylocals *pl)
 	}
 	free(pl->codes);
 	pl->codes = NULL;
-	rcache_release(&pl->cache);
+	pagesnap_release(&pl->snap);
 	strbuf_release(&pl->scratch);
 }
 
 void pylocals_reset(struct pylocals *pl)
 {
-	rcache_reset(&pl->cache);
+	pagesnap_reset(&pl->snap);
 	for (size_t i = 0; i < PYLOCALS_CODES; i++)
 		names_clear(&pl->codes[i]);
 }
@@ -136,7 +136,7 @@ static int rd(struct pylocals *pl, uint64_t addr, void *buf, size_t len)
 {
 	if (!addr || addr + len < addr)
 		return pf_fail(PF_ETORN, "no object at %#llx", (unsigned long long)addr);
-	return rcache_read(&pl->cache, addr, buf, len);
+	return pagesnap_read(&pl->snap, addr, buf, len);
 }
 
 static int rd_ptr(struct pylocals *pl, uint64_t addr, uint64_t *out)
@@ -246,7 +246,7 @@ static enum shown repr_other(struct pylocals *pl, uint64_t addr, uint64_t type, 
 	if (rd_ptr(pl, type + pl->loc->off.tp_name, &at) < 0)
 		return unreadable(addr, out);
 	/* the name may end just before an unmapped page: then read up to it */
-	to_page_end = RCACHE_PAGE - (at & (RCACHE_PAGE - 1));
+	to_page_end = PAGESNAP_PAGE - (at & (PAGESNAP_PAGE - 1));
 	if (rd(pl, at, name, n) < 0 && (n = to_page_end < n ? to_page_end : 0, !n ||
 					 rd(pl, at, name, n) < 0))
 		return unreadable(addr, out);
@@ -270,13 +270,14 @@ static enum shown repr_long(struct pylocals *pl, uint64_t addr, struct strbuf *o
 	if (n > PYREPR_INT_DIGITS) {
 		if (rd(pl, addr + o->long_digits + 4 * (n - 1), &top, 4) < 0)
 			return unreadable(addr, out);
-		pyrepr_long_bits(n, top, o->long_shift, negative, out);
+		if (!pl->fetching)
+			pyrepr_long_bits(n, top, o->long_shift, negative, out);
 		return SHOWN_CUT;
 	}
 	len = o->long_digits + 4 * (size_t)n;
 	obj = xmalloc(len);
 	rc = rd(pl, addr, obj, len);
-	if (rc == 0)
+	if (rc == 0 && !pl->fetching)
 		rc = pyrepr_long(o, &pl->style, obj, len, out);
 	free(obj);
 	if (rc < 0)
@@ -291,7 +292,8 @@ static enum shown repr_scalar(struct pylocals *pl, uint64_t addr, uint32_t off, 
 {
 	uint8_t head[HEAD];
 
-	if (rd(pl, addr, head, off + width) < 0 || fn(&pl->loc->off, head, off + width, out) < 0)
+	if (rd(pl, addr, head, off + width) < 0 ||
+	    (!pl->fetching && fn(&pl->loc->off, head, off + width, out) < 0))
 		return unreadable(addr, out);
 	return SHOWN_EXACT;
 }
@@ -322,7 +324,7 @@ static enum shown repr_str(struct pylocals *pl, uint64_t addr, struct strbuf *ou
 	shown = n < pl->style.width ? n : pl->style.width;
 	chars = xmalloc(shown * kind + 1);
 	rc = rd(pl, data, chars, shown * kind);
-	if (rc == 0)
+	if (rc == 0 && !pl->fetching)
 		rc = pyrepr_str(&pl->style, kind, chars, shown * kind, n, out);
 	free(chars);
 	if (rc < 0)
@@ -344,7 +346,8 @@ static enum shown repr_bytes(struct pylocals *pl, uint64_t addr, struct strbuf *
 	shown = shown < sizeof chars ? shown : sizeof chars;
 	if (n < 0 || (uint64_t)n >= MAX_LENGTH || rd(pl, addr + o->bytes_data, chars, shown) < 0)
 		return unreadable(addr, out);
-	pyrepr_bytes(&pl->style, chars, shown, (uint64_t)n, out);
+	if (!pl->fetching)
+		pyrepr_bytes(&pl->style, chars, shown, (uint64_t)n, out);
 	return (uint64_t)n > shown ? SHOWN_CUT : SHOWN_EXACT;
 }
 
@@ -389,10 +392,10 @@ static void show_items(struct pylocals *pl, enum pyrepr_container kind, uint64_t
 	bool complete;
 
 	strbuf_init(&it->text);
-	if (items_repr(pl, it, &complete))
+	if (items_repr(pl, it, &complete) && !pl->fetching)
 		pyrepr_container(&pl->style, kind, len, it->ptr, it->len, it->n / per,
 				 complete && it->n / per == len, out);
-	else
+	else if (!pl->fetching)
 		pyrepr_container(&pl->style, kind, len, NULL, NULL, 0, false, out);
 	strbuf_release(&it->text);
 }
@@ -790,7 +793,7 @@ static void slot_repr(struct pylocals *pl, uint64_t word, uint64_t value, struct
 		repr_value(pl, value, 0, out);
 }
 
-int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pylocals_list *out)
+static int read_frame(struct pylocals *pl, uint64_t frame, uint64_t code, struct pylocals_list *out)
 {
 	struct code_names *c;
 	uint64_t slots[PYLOCALS_SLOTS];
@@ -816,6 +819,94 @@ int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pyl
 	}
 	out->more += c->more;
 	return 0;
+}
+
+int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pylocals_list *out)
+{
+	return read_frame(pl, frame, code, out);
+}
+
+int pylocals_fetch(struct pylocals *pl, uint64_t frame, uint64_t code)
+{
+	struct pylocals_list scratch;
+	int rc;
+
+	pylocals_list_init(&scratch);
+	pl->fetching = true;
+	rc = read_frame(pl, frame, code, &scratch);
+	pl->fetching = false;
+	pylocals_list_release(&scratch);
+	return rc;
+}
+
+/* Spans to prefetch, gathered for one round. */
+struct spans {
+	uint64_t *addr;
+	size_t *len;
+	size_t n, cap, len_cap;
+};
+
+static void span_add(struct spans *sp, uint64_t addr, size_t len)
+{
+	if (!addr)
+		return;
+	XGROW(sp->addr, sp->cap, sp->n + 1);
+	XGROW(sp->len, sp->len_cap, sp->n + 1);
+	sp->addr[sp->n] = addr;
+	sp->len[sp->n++] = len;
+}
+
+static void round_done(struct pylocals *pl, struct spans *sp)
+{
+	pagesnap_prefetch(&pl->snap, sp->addr, sp->len, sp->n);
+	sp->n = 0;
+}
+
+/* Copy what the frames' variables lie in, level by level, each level in
+ * as few reads as the backend allows: code objects, then slots, then the
+ * objects the slots point at. What the levels miss is read as met. */
+static void prefetch_frames(struct pylocals *pl, const uint64_t *frames, const uint64_t *codes,
+			    size_t n)
+{
+	const struct pyoffsets *o = &pl->loc->off;
+	struct spans sp = { 0 };
+	uint64_t slots[PYLOCALS_SLOTS];
+	struct code_names *c;
+
+	for (size_t i = 0; i < n; i++)
+		span_add(&sp, codes[i], o->co_size);
+	round_done(pl, &sp);
+	for (size_t i = 0; i < n; i++)
+		if (codes[i] && names_of(pl, codes[i], &c) == 0)
+			span_add(&sp, frames[i] + o->fr_localsplus, 8 * (size_t)c->n);
+	round_done(pl, &sp);
+	for (size_t i = 0; i < n; i++) {
+		if (!codes[i] || names_of(pl, codes[i], &c) < 0 || !c->n ||
+		    rd(pl, frames[i] + o->fr_localsplus, slots, 8 * (size_t)c->n) < 0)
+			continue;
+		for (uint32_t k = 0; k < c->n; k++)
+			span_add(&sp, slots[k] & ~o->exe_tag_mask & ~(uint64_t)7, 64);
+	}
+	round_done(pl, &sp);
+	free(sp.addr);
+	free(sp.len);
+}
+
+int pylocals_fetch_frames(struct pylocals *pl, const uint64_t *frames, const uint64_t *codes,
+			  size_t n, int *rcs)
+{
+	prefetch_frames(pl, frames, codes, n);
+	for (size_t i = 0; i < n; i++) {
+		rcs[i] = codes[i] ? pylocals_fetch(pl, frames[i], codes[i]) : -PF_ENOENT;
+		if (rcs[i] == -PF_EGONE)
+			return -PF_EGONE;
+	}
+	return 0;
+}
+
+void pylocals_freeze(struct pylocals *pl)
+{
+	pagesnap_freeze(&pl->snap);
 }
 
 int pylocals_qualname(struct pylocals *pl, uint64_t code, struct strbuf *out)

@@ -22,7 +22,7 @@
 #include "compat.h"
 #include "pylocate.h"
 #include "pyrepr.h"
-#include "rcache.h"
+#include "pagesnap.h"
 #include "remote.h"
 #include "strbuf.h"
 
@@ -68,7 +68,8 @@ struct pylocals {
 	struct remote *r;	/* borrowed */
 	const struct pyloc *loc;	/* borrowed */
 	struct pyrepr_style style;
-	struct rcache cache;	/* pages read since the last pylocals_reset() */
+	struct pagesnap snap;	/* pages read since the last pylocals_reset() */
+	bool fetching;		/* reading only: no text made */
 	struct code_names *codes;	/* PYLOCALS_CODES entries */
 	struct strbuf scratch;
 };
@@ -79,9 +80,40 @@ void pylocals_init(struct pylocals *pl, struct remote *r, const struct pyloc *lo
 		   unsigned width);
 void pylocals_release(struct pylocals *pl);
 
+/*
+ * Every read goes through a copy of the target's pages (pagesnap.h), so a
+ * look can be split around the target's stop: pylocals_fetch() each frame
+ * while the target is held (reads only, no text: quick), then
+ * pylocals_freeze(), let the target go, and pylocals_read() each frame
+ * again: the same reads, served from the copy, now turned into text.
+ * pylocals_read() without that split reads the target as it is.
+ */
+
 /* Forget every page and name read: call it each time the target may have
- * run since the last reads (each capture). */
+ * run since the last reads (each capture). Reads go to the target again. */
 void pylocals_reset(struct pylocals *pl);
+
+/*
+ * pylocals_fetch_frames - pylocals_fetch() of n frames (frames[i] running
+ * codes[i]; a code of 0 is skipped, rcs[i] = -PF_ENOENT), each result in
+ * rcs[i]; first the pages they will need, level by level (code objects,
+ * slots, values), each level in one batched read where the backend allows,
+ * so a look at many frames reads the target a few times rather than once
+ * a page. Returns 0, or -PF_EGONE as soon as the process is gone.
+ */
+int pylocals_fetch_frames(struct pylocals *pl, const uint64_t *frames, const uint64_t *codes,
+			  size_t n, int *rcs);
+
+/* pylocals_freeze - from now on, read from what was copied since the last
+ * reset alone. */
+void pylocals_freeze(struct pylocals *pl);
+
+/*
+ * pylocals_fetch - every read pylocals_read() would make of the frame at
+ * `frame` running `code`, copying the pages, and nothing else. Returns as
+ * pylocals_read() does.
+ */
+int pylocals_fetch(struct pylocals *pl, uint64_t frame, uint64_t code);
 
 /*
  * pylocals_read - append the variables of the frame at `frame` running code

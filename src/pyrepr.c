@@ -206,31 +206,55 @@ static bool step_digits(char *digits, size_t n, int *exp10, int dir)
 }
 
 /*
- * The shortest digits that read back as v (finite, > 0): for each length,
- * the correctly rounded digits, else their neighbour above or below (the
- * interval that reads back as v is not centred on v at powers of two).
+ * The p significant digits (correctly rounded, else their neighbour above
+ * or below: the interval that reads back as v is not centred on v at powers
+ * of two) that read back as v, if any; their count, or 0.
  */
-static size_t shortest(double v, char *digits, int *exp10)
+static size_t digits_of(double v, int p, char *digits, int *exp10)
 {
 	char sci[64], alt[32];
 	size_t n;
 
-	for (int p = 1; p <= 17; p++) {
-		snprintf(sci, sizeof sci, "%.*e", p - 1, v);
-		n = sci_parts(sci, digits, exp10);
-		if (reads_back(digits, n, *exp10, v))
-			return n;
-		for (int dir = -1; dir <= 1; dir += 2) {
-			int e = *exp10;
+	snprintf(sci, sizeof sci, "%.*e", p - 1, v);
+	n = sci_parts(sci, digits, exp10);
+	if (reads_back(digits, n, *exp10, v))
+		return n;
+	for (int dir = -1; dir <= 1; dir += 2) {
+		int e = *exp10;
 
-			memcpy(alt, digits, n + 1);
-			if (step_digits(alt, n, &e, dir) && reads_back(alt, n, e, v)) {
-				memcpy(digits, alt, n + 1);
-				*exp10 = e;
-				return n;
-			}
+		memcpy(alt, digits, n + 1);
+		if (step_digits(alt, n, &e, dir) && reads_back(alt, n, e, v)) {
+			memcpy(digits, alt, n + 1);
+			*exp10 = e;
+			return n;
 		}
 	}
+	return 0;
+}
+
+/* The shortest digits that read back as v (finite, > 0): if p digits do,
+ * so do p + 1, so the fewest are found by bisection over 1 - 17. */
+static size_t shortest(double v, char *digits, int *exp10)
+{
+	char best[32];
+	int lo = 1, hi = 17, best_exp = 0;
+	size_t n = 0;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		size_t got = digits_of(v, mid, digits, exp10);
+
+		if (got) {
+			memcpy(best, digits, got + 1);
+			n = got;
+			best_exp = *exp10;
+			hi = mid - 1;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	memcpy(digits, best, n + 1);
+	*exp10 = best_exp;
 	return n;
 }
 

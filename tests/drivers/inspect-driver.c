@@ -9,9 +9,11 @@
  *
  *   inspect-driver [--locals] [--json] [--width N] [--timing] PID
  *
- * --timing adds a line on stderr: "held_us=H total_us=T" (the target held
- * from the stop to the resume; everything from before the stop to the
- * written document).
+ * --timing adds a line on stderr: "held_us=H held_cpu_us=HC total_us=T
+ * total_cpu_us=TC pages=P reads=R": the target held from the stop to the
+ * resume; everything from the thread list before the stop to the written
+ * document (wall time, and our CPU time of each); the pages copied and the
+ * reads of the target that copied them.
  */
 #include "compat.h"
 
@@ -34,12 +36,17 @@ struct args {
 	pid_t pid;
 };
 
-static uint64_t now_us(void)
+static uint64_t clock_us(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static int parse(int argc, char **argv, struct args *a)
@@ -75,21 +82,24 @@ static int locate(pid_t pid, struct remote *r, struct pyloc *loc)
 	return -PF_ENOENT;
 }
 
-/* Stop, read, resume: the target is held for *held_us. */
+/* Stop, read, resume: the target is held for held[0] us, of which our
+ * CPU time held[1]. */
 static int look(struct tracee *t, struct pywalk *w, struct pysample *s, struct inspect *in,
-		uint64_t *held_us)
+		uint64_t *held)
 {
-	uint64_t t0;
+	uint64_t t0, c0;
 	int rc;
 
 	if ((rc = tracee_stop(t)) < 0)
 		return rc;
 	t0 = now_us();
+	c0 = clock_us(CLOCK_PROCESS_CPUTIME_ID);
 	rc = pywalk_capture(w, true, s);
 	if (rc == 0)
 		rc = inspect_held(in, s);
 	tracee_resume(t);
-	*held_us = now_us() - t0;
+	held[0] = now_us() - t0;
+	held[1] = clock_us(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	return rc;
 }
 
@@ -101,14 +111,14 @@ static int dump(const struct args *a, struct remote *r, const struct pyloc *loc,
 	struct inspect in;
 	struct dumpmodel m;
 	char python[32];
-	uint64_t start = now_us(), held = 0;
+	uint64_t start = now_us(), cpu = clock_us(CLOCK_PROCESS_CPUTIME_ID), held[2] = { 0, 0 };
 	int rc;
 
 	stacks_init(&st, false);
 	pywalk_init(&w, r, loc, &st, false);
 	pysample_init(&s);
 	inspect_init(&in, a->pid, r, loc, a->locals, a->width);
-	if ((rc = inspect_before(&in)) == 0 && (rc = look(t, &w, &s, &in, &held)) == 0) {
+	if ((rc = inspect_before(&in)) == 0 && (rc = look(t, &w, &s, &in, held)) == 0) {
 		pywalk_resolve(&w, &s);
 		pyversion_format(loc->version, python, sizeof python);
 		inspect_model(&in, &st, &s, python, &m);
@@ -116,8 +126,11 @@ static int dump(const struct args *a, struct remote *r, const struct pyloc *loc,
 		dumpmodel_release(&m);
 	}
 	if (a->timing)
-		fprintf(stderr, "held_us=%llu total_us=%llu\n", (unsigned long long)held,
-			(unsigned long long)(now_us() - start));
+		fprintf(stderr, "held_us=%llu held_cpu_us=%llu total_us=%llu total_cpu_us=%llu "
+			"pages=%zu reads=%llu\n", (unsigned long long)held[0],
+			(unsigned long long)held[1], (unsigned long long)(now_us() - start),
+			(unsigned long long)(clock_us(CLOCK_PROCESS_CPUTIME_ID) - cpu),
+			in.pl.snap.npages, (unsigned long long)in.pl.snap.reads);
 	inspect_release(&in);
 	pysample_release(&s);
 	pywalk_release(&w);
