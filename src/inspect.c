@@ -108,13 +108,21 @@ static uint32_t tid_from_pthread(struct inspect *in, uint64_t thread_id)
 	return (uint32_t)tid;
 }
 
-static void frame_qualname(struct inspect *in, const struct pyframe *f, struct inspect_frame *r)
+/* The qualified name of frame `f`'s code, read once per code object: a
+ * frame that runs the code of the one before it (recursion, threads in the
+ * same function) takes its name. */
+static void frame_qualname(struct inspect *in, const struct pyframe *f, struct inspect_frame *r,
+			   const struct pyframe *prev, const struct inspect_frame *prev_r)
 {
 	size_t at = in->text.len;
 
 	*r = (struct inspect_frame){ DUMPMODEL_NONE, 0, 0, 0, false };
 	if (!f->code)
 		return;	/* the "(truncated)" marker */
+	if (prev && prev->code == f->code) {
+		r->qualname = prev_r->qualname;
+		return;
+	}
 	if (pylocals_qualname(&in->pl, f->code, &in->text) == 0) {
 		strbuf_addch(&in->text, '\0');
 		r->qualname = (uint32_t)at;
@@ -158,7 +166,8 @@ int inspect_held(struct inspect *in, const struct pysample *s)
 		in->tids[i] = t->native_id ? (uint32_t)t->native_id : tid_from_pthread(in, t->thread_id);
 	}
 	for (size_t i = 0; i < s->nframes; i++)
-		frame_qualname(in, &s->found[i], &in->frames[i]);
+		frame_qualname(in, &s->found[i], &in->frames[i], i ? &s->found[i - 1] : NULL,
+			       i ? &in->frames[i - 1] : NULL);
 	if (in->locals)
 		rc = fetch_vars(in, s);
 	in->nframes = rc == 0 ? s->nframes : 0;

@@ -18,12 +18,11 @@
 static const struct pyrepr_style py311 = { 0x030b07f0, 100000 };
 static const struct pyrepr_style py27 = { 0x020712f0, 100000 };
 
+/* Whether the text made is `want`; the buffer is emptied for the next. */
 static bool text_is(struct strbuf *sb, const char *want)
 {
-	bool same = strcmp(sb->buf, want) == 0;
+	bool same = same_text(sb->buf, want);
 
-	if (!same)
-		printf("#   got  %s\n#   want %s\n", sb->buf, want);
 	strbuf_reset(sb);
 	return same;
 }
