@@ -10,7 +10,7 @@ threads.
 
 Until sampler.c fills the dump model, these run tests/drivers/inspect-
 driver, which takes the steps pyflame -d will take (see the driver);
-test_dump_inspect.py holds the same checks for `pyflame -d` itself."""
+test_pyflame_inspect.py holds the same checks for `pyflame -d` itself."""
 
 import json
 import os
@@ -56,11 +56,8 @@ def check_thread_vars(tid, shown_frames, view_thread, py2):
     return problems
 
 
-def test_locals_match_target(interp, targets, inspect_driver, tmp_path):
-    """-d --locals: every variable of every function frame, as the target
-    itself describes it."""
-    target, view = start_target(targets, interp, tmp_path)
-    run = inspect_driver.run("--locals", target.pid)
+def check_locals_run(run, target, view, interp):
+    """The text of -d --locals against the target's account."""
     assert run.returncode == 0 and run.stderr == b"", str(run)
     target.assert_running()
     threads = dict((t.tid, t) for t in parse_dump_locals(run.out))
@@ -73,6 +70,13 @@ def test_locals_match_target(interp, targets, inspect_driver, tmp_path):
     scenarios = set(f.func for t in threads.values() for f, _ in t.frames)
     assert set(["scalars", "strings", "containers", "inner_free",
                 "outer_cells", "arguments", "gen_frame"]) <= scenarios
+
+
+def test_locals_match_target(interp, targets, inspect_driver, tmp_path):
+    """-d --locals: every variable of every function frame, as the target
+    itself describes it."""
+    target, view = start_target(targets, interp, tmp_path)
+    check_locals_run(inspect_driver.run("--locals", target.pid), target, view, interp)
 
 
 def comm(pid, tid):
@@ -126,23 +130,28 @@ def check_json_document(doc, view, target, interp):
     return problems
 
 
+def check_json_run(run, target, view, interp, with_locals=True):
+    """The JSON of -d --json (--locals) against the target's account."""
+    assert run.returncode == 0 and run.stderr == b"", str(run)
+    target.assert_running()
+    doc = json.loads(run.out)
+    frames = [f for t in doc["threads"] for f in t["frames"]]
+    if not with_locals:
+        assert frames and not any("locals" in f for f in frames), str(run)
+        return
+    problems = check_json_document(doc, view, target, interp)
+    assert not problems, "\n".join(problems) + str(run)
+
+
 def test_json_matches_target(interp, targets, inspect_driver, tmp_path):
     """-d --json --locals: one JSON document; process, threads (ids, kernel
     ids, names, states), frames and variables as the target and the kernel
     see them."""
     target, view = start_target(targets, interp, tmp_path)
-    run = inspect_driver.run("--json", "--locals", target.pid)
-    assert run.returncode == 0 and run.stderr == b"", str(run)
-    target.assert_running()
-    problems = check_json_document(json.loads(run.out), view, target, interp)
-    assert not problems, "\n".join(problems) + str(run)
+    check_json_run(inspect_driver.run("--json", "--locals", target.pid), target, view, interp)
 
 
 def test_json_without_locals(interp, targets, inspect_driver, tmp_path):
     """-d --json alone: no "locals" members at all."""
     target, view = start_target(targets, interp, tmp_path)
-    run = inspect_driver.run("--json", target.pid)
-    assert run.returncode == 0, str(run)
-    doc = json.loads(run.out)
-    frames = [f for t in doc["threads"] for f in t["frames"]]
-    assert frames and not any("locals" in f for f in frames), str(run)
+    check_json_run(inspect_driver.run("--json", target.pid), target, view, interp, False)
