@@ -18,6 +18,7 @@ import pytest
 
 import interpreters
 import processes
+import tmux
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BINARIES = [os.path.join(HERE, "..", "..", "src", "pyflame"),
@@ -104,6 +105,17 @@ def inspect_driver(pyflame_path):
             pytest.fail(why)
         pytest.skip(why)
     return processes.Pyflame(path)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """A private tmux window to run a command in (tmux.Terminal)."""
+    why = tmux.available()
+    if why:
+        pytest.skip(why)
+    term = tmux.Terminal(tmp_path)
+    yield term
+    term.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pytest
 import processes
 import test_locals
 import test_top
-import tmux
 from test_cli import PYFLAME
 
 
@@ -32,16 +31,6 @@ def test_dump_json(interp, targets, pyflame, tmp_path):
     target, view = test_locals.start_target(targets, interp, tmp_path)
     run = pyflame.run("-d", "--json", "-p", target.pid)
     test_locals.check_json_run(run, target, view, interp, False)
-
-
-@pytest.fixture
-def terminal(tmp_path):
-    why = tmux.available()
-    if why:
-        pytest.skip(why)
-    term = tmux.Terminal(tmp_path)
-    yield term
-    term.close()
 
 
 @pytest.mark.parametrize("options", [(), ("--threads",), ("--nonblocking",), ("-x",),

@@ -17,19 +17,8 @@ import subprocess
 import pytest
 
 import processes
-import tmux
 
 ROW_RE = re.compile(r"^\s*(\d+\.\d)\s+(\d+\.\d)\s+\S+\s+\S+\s+(\S+) \((.*)\)\s*$")
-
-
-@pytest.fixture
-def terminal(tmp_path):
-    why = tmux.available()
-    if why:
-        pytest.skip(why)
-    term = tmux.Terminal(tmp_path)
-    yield term
-    term.close()
 
 
 @pytest.fixture(scope="session")
