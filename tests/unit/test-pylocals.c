@@ -8,31 +8,33 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "pylocals.h"
+#include "fake-types.h"
 #include "fakeheap.h"
 #include "tap.h"
 
 #define BASE FAKEHEAP_BASE
 #define HEAP FAKEHEAP_SIZE
-#define CODE_TYPE 0x5001000ull
-#define STR_TYPE 0x5002000ull	/* str: unicode on 3.x, bytes on 2.7 */
-#define UNI27_TYPE 0x5003000ull
-#define BYTES_TYPE 0x5004000ull
-#define LONG_TYPE 0x5005000ull
-#define INT27_TYPE 0x5006000ull
-#define FLOAT_TYPE 0x5007000ull
-#define TUPLE_TYPE 0x5008000ull
-#define LIST_TYPE 0x5009000ull
-#define DICT_TYPE 0x500a000ull
-#define SET_TYPE 0x500b000ull
-#define CELL_TYPE 0x500c000ull
-#define NONE_OBJ 0x500d000ull
-#define TRUE_OBJ 0x500e000ull
-#define FALSE_OBJ 0x500f000ull
+#define CODE_TYPE FAKE_T_CODE
+#define STR_TYPE FAKE_T_STR
+#define UNI27_TYPE FAKE_T_UNI27
+#define BYTES_TYPE FAKE_T_BYTES
+#define LONG_TYPE FAKE_T_LONG
+#define INT27_TYPE FAKE_T_INT27
+#define FLOAT_TYPE FAKE_T_FLOAT
+#define TUPLE_TYPE FAKE_T_TUPLE
+#define LIST_TYPE FAKE_T_LIST
+#define DICT_TYPE FAKE_T_DICT
+#define SET_TYPE FAKE_T_SET
+#define CELL_TYPE FAKE_T_CELL
+#define NONE_OBJ FAKE_NONE
+#define TRUE_OBJ FAKE_TRUE
+#define FALSE_OBJ FAKE_FALSE
 #define FOO_TYPE (BASE + 64)	/* a type object in the heap, named "Foo" */
 
 struct fake {
@@ -55,19 +57,12 @@ static uint64_t object(struct fake *f, uint64_t type, size_t size)
 
 static void fake_init(struct fake *f, const struct pyoffsets *t)
 {
-	struct pytypes *ty = &f->loc.types;
-
 	memset(f, 0, sizeof *f);
 	fakeheap_init(&f->heap, 256);
 	f->loc.off = *t;
 	f->o = &f->loc.off;
 	f->py2 = t->str_model == STR_BYTES27;
-	f->loc.code_type = CODE_TYPE;
-	f->loc.str_type = STR_TYPE;
-	*ty = (struct pytypes){ NONE_OBJ, TRUE_OBJ, FALSE_OBJ, f->py2 ? INT27_TYPE : 0, LONG_TYPE,
-				0, FLOAT_TYPE, f->py2 ? STR_TYPE : BYTES_TYPE,
-				f->py2 ? UNI27_TYPE : STR_TYPE, TUPLE_TYPE, LIST_TYPE, DICT_TYPE,
-				SET_TYPE, 0, CELL_TYPE };
+	fake_types_set(&f->loc, f->py2);
 	fakeheap_put_ptr(&f->heap, FOO_TYPE, t->tp_name, BASE + 128);
 	memcpy(f->heap.mem + 128, "Foo", 4);
 	f->region = (struct remote_region){ BASE, f->heap.mem, HEAP };
@@ -325,6 +320,35 @@ static void make_frame(struct fake *f, const struct var *v, size_t n, uint64_t *
 	}
 }
 
+/*
+ * With PYLOCALS_SEEDS set to a directory, each frame read is also written
+ * there as an input of fuzz-pylocals: the offset table's index, the frame's
+ * and the code object's addresses (8 bytes each, little-endian), then the
+ * heap as far as it is used, which lies at FAKEHEAP_BASE.
+ */
+static void write_seed(const struct fake *f, uint64_t frame, uint64_t code)
+{
+	static unsigned count;
+	const struct pyoffsets *const *all = pyoffsets_all();
+	const char *dir = getenv("PYLOCALS_SEEDS");
+	char path[4096];
+	uint8_t table = 0;
+	FILE *out;
+
+	if (!dir)
+		return;
+	while (all[table] && all[table]->abi != f->o->abi)
+		table++;
+	snprintf(path, sizeof path, "%s/%s-%u", dir, f->o->name, count++);
+	if (!(out = fopen(path, "wb")))
+		return;
+	fwrite(&table, 1, 1, out);
+	fwrite(&frame, 8, 1, out);
+	fwrite(&code, 8, 1, out);
+	fwrite(f->heap.mem, 1, f->heap.top, out);
+	fclose(out);
+}
+
 /* The variables read, "name=repr;" each, kinds as digits: "0a=1;1b='x';". */
 static const char *read_vars(struct fake *f, uint64_t frame, uint64_t code, int *rc)
 {
@@ -333,6 +357,7 @@ static const char *read_vars(struct fake *f, uint64_t frame, uint64_t code, int 
 	struct pylocals_list l;
 	size_t at = 0;
 
+	write_seed(f, frame, code);
 	pylocals_init(&pl, &f->r, &f->loc, 40);
 	pylocals_list_init(&l);
 	*rc = pylocals_read(&pl, frame, code, &l);
