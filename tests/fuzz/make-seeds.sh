@@ -16,7 +16,7 @@
 #              container items, type names, for each offset table
 #   pylocals   the frames BUILDDIR/tests/unit/test-pylocals lays out for
 #              every offset table (its PYLOCALS_SEEDS)
-#   json       names, control characters, malformed UTF-8
+#   json       flags, then names, control characters, markup, malformed UTF-8
 # Interpreters that are absent are skipped; seeds are rewritten each run.
 set -e
 me=make-seeds.sh
@@ -133,7 +133,8 @@ write("pyrepr", "other", bytes([9, 7, 60]) + b"collections.deque\0")
 
 for i, s in enumerate([b"", b"main", b"caf\xc3\xa9 \"q\" \\", b"\x00\x01\x1f\x7f",
                        b"\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82"]):
-    write("json", "s%d" % i, s)
+    write("json", "s%d" % i, b"\0" + s)
+    write("json", "m%d" % i, b"\1<a>&" + s)
 PY
 if [ -x "$build/tests/unit/test-pylocals" ]; then
 	PYLOCALS_SEEDS="$out/pylocals" "$build/tests/unit/test-pylocals" >/dev/null || true

@@ -144,7 +144,7 @@ static void test_json(void)
 	ok(model_written(out_dump_json, true,
 		   "{\n  \"format\": \"pyflame-dump\",\n  \"version\": 1,\n  \"process\": {\n"
 		   "    \"pid\": 4242,\n    \"python\": \"3.11.7\",\n    \"command_line\": [\n"
-		   "      \"python3\",\n      \"app\xef\xbf\xbd.py\"\n    ]\n  },\n  \"threads\": [\n"
+		   "      \"python3\",\n      \"app\\ufffd.py\"\n    ]\n  },\n  \"threads\": [\n"
 		   "    {\n      \"thread_id\": 140000000000001,\n      \"native_id\": 4243,\n"
 		   "      \"name\": \"worker\",\n      \"holds_gil\": false,\n      \"state\": \"S\",\n"
 		   "      \"idle\": true,\n      \"frames\": [\n        {\n          \"kind\": \"python\",\n"
@@ -161,7 +161,7 @@ static void test_json(void)
 		   "          \"qualname\": \"Outer.inner\",\n          \"locals\": [\n            {\n"
 		   "              \"name\": \"a\",\n              \"kind\": \"arg\",\n              \"repr\": \"1\"\n"
 		   "            },\n            {\n              \"name\": \"s\",\n              \"kind\": \"local\",\n"
-		   "              \"repr\": \"'x\\u000ay'\"\n            }\n          ],\n"
+		   "              \"repr\": \"'x\\ny'\"\n            }\n          ],\n"
 		   "          \"locals_omitted\": 2\n        },\n        {\n          \"kind\": \"native\",\n"
 		   "          \"function\": null,\n          \"file\": \"/lib/libc.so.6\",\n          \"line\": null,\n"
 		   "          \"offset\": 4660,\n          \"qualname\": null,\n          \"locals\": null,\n"
