@@ -146,7 +146,20 @@ static void thread(struct json *j, const struct dumpmodel *m, const struct dumpm
 	json_end_object(j);
 }
 
-int out_dump_json(FILE *f, const struct dumpmodel *m)
+/* A process's members: "process" and "threads". */
+static void process_members(struct json *j, const struct dumpmodel *m)
+{
+	process(j, m);
+	json_key(j, "threads");
+	json_array(j);
+	for (size_t i = 0; i < m->nthreads; i++)
+		thread(j, m, &m->threads[i]);
+	json_end_array(j);
+}
+
+/* The document of models[0], with the others under "subprocesses" when
+ * `tree`. */
+static int document(FILE *f, const struct dumpmodel *models, size_t n, bool tree)
 {
 	struct strbuf sb;
 	struct json j;
@@ -159,15 +172,30 @@ int out_dump_json(FILE *f, const struct dumpmodel *m)
 	json_cstr(&j, "pyflame-dump");
 	json_key(&j, "version");
 	json_u64(&j, SCHEMA_VERSION);
-	process(&j, m);
-	json_key(&j, "threads");
-	json_array(&j);
-	for (size_t i = 0; i < m->nthreads; i++)
-		thread(&j, m, &m->threads[i]);
-	json_end_array(&j);
+	process_members(&j, &models[0]);
+	if (tree) {
+		json_key(&j, "subprocesses");
+		json_array(&j);
+		for (size_t i = 1; i < n; i++) {
+			json_object(&j);
+			process_members(&j, &models[i]);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+	}
 	json_end_object(&j);
 	strbuf_addch(&sb, '\n');
 	rc = render_write(f, sb.buf, sb.len);
 	strbuf_release(&sb);
 	return rc;
+}
+
+int out_dump_json(FILE *f, const struct dumpmodel *m)
+{
+	return document(f, m, 1, false);
+}
+
+int out_dump_json_processes(FILE *f, const struct dumpmodel *models, size_t n)
+{
+	return document(f, models, n, true);
 }

@@ -130,4 +130,12 @@ int out_dump_text(FILE *f, const struct dumpmodel *m);
  */
 int out_dump_json(FILE *f, const struct dumpmodel *m);
 
+/*
+ * out_dump_json_processes - the same document for -d --subprocesses:
+ * models[0] (n >= 1, the root) as out_dump_json writes it, and every other
+ * model, in order, as an object of "process" and "threads" in the array
+ * "subprocesses" (present, maybe empty).
+ */
+int out_dump_json_processes(FILE *f, const struct dumpmodel *models, size_t n);
+
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * top-driver.c - the --top view driven as the sampling loop will drive it
+ * top-driver.c - the --top view driven as the sampling loop drives it
  * (topview.h), for the end-to-end tests to run in a real terminal:
  *
  *   top-driver --synthetic [-r SECS] [-s SECS]

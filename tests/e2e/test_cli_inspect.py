@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The options of the inspection features on the command line: --locals
-and --json need -d, --top excludes -d, -o and --flamechart and needs a
+and --json need -d, --top excludes -d, -o, --flamechart and --format and needs a
 terminal on standard output (refused with a hint otherwise), each refusal
 one clear message, status 1, and nothing attached."""
 
@@ -21,7 +21,8 @@ def test_needs_dump(option):
 
 
 @pytest.mark.parametrize("other, name", [("-d", "-d"), ("--dump", "-d"),
-                                         ("-ofile", "-o"), ("--flamechart", "--flamechart")])
+                                         ("-ofile", "-o"), ("--flamechart", "--flamechart"),
+                                         ("--format=svg", "--format")])
 def test_top_excludes(other, name):
     r = run("--top", other, "-p", "1")
     assert r.returncode == 1 and r.stdout == ""

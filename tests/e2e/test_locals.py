@@ -8,8 +8,8 @@ variables, arguments, generator and coroutine frames; and the JSON
 document against sys._current_frames() and the kernel's view of the
 threads.
 
-Until sampler.c fills the dump model, these run tests/drivers/inspect-
-driver, which takes the steps pyflame -d will take (see the driver);
+These run tests/drivers/inspect-driver, which takes the steps pyflame -d
+takes (target_inspect, inspect_model) and can time them (see the driver);
 test_pyflame_inspect.py holds the same checks for `pyflame -d` itself."""
 
 import json

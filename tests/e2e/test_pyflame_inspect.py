@@ -1,16 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """-d --locals, -d --json and --top through pyflame itself: the checks of
-test_locals.py and test_top.py on the real command line.
+test_locals.py and test_top.py on the real command line."""
 
-Not collected yet (conftest.py, collect_ignore): pyflame refuses these
-options until sampler.c fills the dump model and drives the view
-(docs/design.md, "What is left to wire"). Delete that line when it does;
-every test here must then pass."""
+import json
+import re
 
 import pytest
 
 import processes
 import test_locals
+import test_subprocesses
 import test_top
 from test_cli import PYFLAME
 
@@ -70,3 +69,74 @@ def test_top_trace_until_exit(terminal):
     screen = terminal.wait_screen(lambda s: "exited" in s, timeout=30, what="the end line")
     assert test_top.rows(screen), screen
     test_top.check_restored(terminal, "the child's end")
+
+
+def test_dump_json_subprocesses(interp, targets, pyflame, tmp_path):
+    """-d --json --locals --subprocesses: one document, the root's process
+    and threads at the top as without the option, every other process of
+    the tree under "subprocesses", each worker in pool_task with its
+    arguments read; every process let go."""
+    target, report = test_subprocesses.start_tree(interp, targets, tmp_path, "fork", "2")
+    workers = [p for p, _, r in test_subprocesses.report_lines(report) if r == "worker"]
+    run = pyflame.run("-d", "--json", "--locals", "--subprocesses", "-p", target.pid)
+    assert run.returncode == 0, str(run)
+    doc = json.loads(run.out)
+    assert doc["format"] == "pyflame-dump" and doc["version"] == 1, run.out[:200]
+    assert doc["process"]["pid"] == target.pid and doc["threads"], run.out[:400]
+    subs = {p["process"]["pid"]: p for p in doc["subprocesses"]}
+    assert set(workers) <= set(subs), "workers %r, documented %r" % (workers, sorted(subs))
+    for pid in workers:
+        frames = [f for t in subs[pid]["threads"] for f in t["frames"]]
+        tasks = [f for f in frames if f["function"] == "pool_task"]
+        assert tasks, "worker %d not in pool_task: %r" % (pid, frames)
+        assert any(v["name"] == "args" for v in tasks[0]["locals"]), tasks[0]
+        assert subs[pid]["process"]["python"] == doc["process"]["python"]
+    test_subprocesses.assert_tree_released([target.pid] + workers)
+
+
+def test_dump_locals_subprocesses(interp, targets, pyflame, tmp_path):
+    """-d --locals --subprocesses: each process under its label, each frame
+    with its variables under it."""
+    target, report = test_subprocesses.start_tree(interp, targets, tmp_path, "fork", "2")
+    workers = [p for p, _, r in test_subprocesses.report_lines(report) if r == "worker"]
+    run = pyflame.run("-d", "--locals", "--subprocesses", "-p", target.pid)
+    assert run.returncode == 0, str(run)
+    sections = {}
+    pid = None
+    for line in run.out.splitlines():
+        m = test_subprocesses.ROOT_RE.match(line.rstrip(":"))
+        if m:
+            pid = int(m.group(1))
+            sections[pid] = []
+        elif pid is not None:
+            sections[pid].append(line)
+    assert set(workers + [target.pid]) <= set(sections), str(run)
+    for pid in workers:
+        lines = sections[pid]
+        at = [i for i, l in enumerate(lines) if ":pool_task:" in l]
+        assert at and lines[at[0] + 1].startswith("    args = "), \
+            "worker %d: %r" % (pid, lines)
+    test_subprocesses.assert_tree_released([target.pid] + workers)
+
+
+def processes_shown(screen):
+    """The processes the summary line counts (1 when it names none)."""
+    m = re.search(r"processes (\d+)", screen)
+    return int(m.group(1)) if m else 1
+
+
+@pytest.mark.parametrize("options", [(), ("--nonblocking",)], ids=["paused", "nonblocking"])
+def test_top_subprocesses(interp, targets, terminal, tmp_path, options):
+    """--top --subprocesses: the workers' function leads, the processes
+    counted in the summary; q leaves every process running untraced."""
+    target, report = test_subprocesses.start_tree(interp, targets, tmp_path, "fork", "2")
+    workers = [p for p, _, r in test_subprocesses.report_lines(report) if r == "worker"]
+    terminal.start([PYFLAME, "--top", "--subprocesses"] + list(options) + ["-p", target.pid])
+    terminal.wait_screen(
+        lambda s: processes_shown(s) >= 2 and any(r[2] == "spin" and r[1] > 100 for r in
+                                                  test_top.rows(s)),
+        what="spin over 100 % total, in 2 processes or more")
+    terminal.keys("q")
+    test_top.check_restored(terminal, "q")
+    test_subprocesses.assert_tree_released([target.pid] + workers)
+    target.assert_running("pyflame --top --subprocesses")

@@ -7,8 +7,9 @@ the last table stays with a line saying so; a resize redraws to the new
 width; a non-terminal output is refused with a hint; and the view costs
 less than 2 % of a CPU at 100 Hz on a 32-thread target.
 
-Until sampler.c drives the view, these run tests/drivers/top-driver,
-which drives it as the loop will (see the driver)."""
+These run tests/drivers/top-driver, which drives the view as sampler.c
+does and can also feed it made-up samples (see the driver);
+test_pyflame_inspect.py holds the same checks for `pyflame --top` itself."""
 
 import os
 import re

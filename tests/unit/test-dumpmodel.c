@@ -174,10 +174,77 @@ static void test_json(void)
 	   "the JSON document: every thread, frames innermost first, variables, the cut");
 }
 
+/* out_dump_json_processes's document of `n` copies of the model. */
+static char *processes_written(size_t n)
+{
+	struct stacks st;
+	struct dumpmodel m[2];
+	uint32_t ids[4];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	stacks_init(&st, false);
+	for (size_t i = 0; i < n; i++)
+		build(&st, &m[i], false, ids);
+	if (!f || out_dump_json_processes(f, m, n) != 0)
+		abort();
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		dumpmodel_release(&m[i]);
+	stacks_release(&st);
+	return buf;
+}
+
+/* What the document of two copies must be: out_dump_json's `one` with the
+ * second's "process" and "threads", indented a level more, in an object
+ * under "subprocesses". */
+static char *two_expected(const char *one)
+{
+	size_t cut = strlen(one) - 3, start = (size_t)(strstr(one, "\n  \"process\"") - one) + 1;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_add(&sb, one, cut);
+	strbuf_addstr(&sb, ",\n  \"subprocesses\": [\n    {\n    ");
+	for (size_t i = start; i < cut; i++) {
+		strbuf_addch(&sb, one[i]);
+		if (one[i] == '\n')
+			strbuf_addstr(&sb, "    ");
+	}
+	strbuf_addstr(&sb, "\n    }\n  ]\n}\n");
+	return sb.buf;	// the caller frees it
+}
+
+static void test_json_processes(void)
+{
+	struct stacks st;
+	struct dumpmodel m;
+	uint32_t ids[4];
+	char *one, *want, *alone;
+
+	stacks_init(&st, false);
+	build(&st, &m, false, ids);
+	one = written(out_dump_json, &m);
+	dumpmodel_release(&m);
+	stacks_release(&st);
+	alone = processes_written(1);
+	ok(strncmp(alone, one, strlen(one) - 3) == 0 &&
+	   strcmp(alone + strlen(one) - 3, ",\n  \"subprocesses\": []\n}\n") == 0,
+	   "--subprocesses, the root alone: its document, and an empty subprocesses");
+	free(alone);
+	want = two_expected(one);
+	ok(text_is(processes_written(2), want),
+	   "--subprocesses: the root's document, then each other process under subprocesses");
+	free(want);
+	free(one);
+}
+
 int main(void)
 {
 	test_text_as_before();
 	test_text_locals();
 	test_json();
+	test_json_processes();
 	return done_testing();
 }
