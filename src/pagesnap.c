@@ -212,24 +212,36 @@ static void read_batch(struct pagesnap *s, const uint64_t *pages, size_t n)
 	}
 }
 
+/* Whether `page` is queued in the batch, queueing it if not: `set` holds
+ * 2 * BATCH slots of page + 1 (0 = empty), for a batch of at most BATCH. */
+static bool queued(uint64_t *set, uint64_t page)
+{
+	size_t h = (size_t)((page / PAGESNAP_PAGE) * 0x9e3779b97f4a7c15ull >> 40) % (2 * BATCH);
+
+	while (set[h] && set[h] != page + 1)
+		h = (h + 1) % (2 * BATCH);
+	if (set[h])
+		return true;
+	set[h] = page + 1;
+	return false;
+}
+
 void pagesnap_prefetch(struct pagesnap *s, const uint64_t *addrs, const size_t *lens, size_t n)
 {
-	uint64_t pages[BATCH];
+	uint64_t pages[BATCH], set[2 * BATCH];
 	size_t k = 0;
 
+	memset(set, 0, sizeof set);
 	for (size_t i = 0; i < n && !s->frozen; i++) {
 		for (uint64_t p = PAGE_OF(addrs[i]); lens[i] && p < addrs[i] + lens[i] &&
 		     p >= PAGE_OF(addrs[i]); p += PAGESNAP_PAGE) {
-			bool queued = false;
-
-			for (size_t j = 0; j < k && !queued; j++)
-				queued = pages[j] == p;
-			if (queued || s->keys[slot_of(s, p)])
+			if (s->keys[slot_of(s, p)] || queued(set, p))
 				continue;
 			pages[k++] = p;
 			if (k == BATCH) {
 				read_batch(s, pages, k);
 				k = 0;
+				memset(set, 0, sizeof set);
 			}
 		}
 	}

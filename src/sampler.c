@@ -613,7 +613,7 @@ static bool dumped(const struct run *run, size_t i)
 static int inspect_target(struct run *run, struct target *tg, struct dumpmodel *m)
 {
 	char python[32];
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 
 	if (target_inspect(tg, &run->sp, run->o->locals) < 0)
 		return fail("Failed to read the stacks of PID %d: %s", (int)tg->t->pid,
@@ -621,8 +621,10 @@ static int inspect_target(struct run *run, struct target *tg, struct dumpmodel *
 	pyversion_format(tg->loc.version, python, sizeof python);
 	inspect_model(&tg->in, &run->st, &tg->s, python, m);
 	if (run->o->stats)
-		fprintf(stderr, "pyflame: process %d dump stats: held_us=%.1f total_us=%.1f\n",
-			(int)tg->t->pid, us(tg->held_ns), us(now_ns(CLOCK_MONOTONIC) - t0));
+		fprintf(stderr, "pyflame: process %d dump stats: held_us=%.1f total_us=%.1f "
+			"held_cpu_us=%.1f total_cpu_us=%.1f\n", (int)tg->t->pid, us(tg->held_ns),
+			us(now_ns(CLOCK_MONOTONIC) - t0), us(tg->held_cpu_ns),
+			us(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0));
 	return 0;
 }
 

@@ -308,7 +308,7 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 		if (rc == 0 && in)
 			rc = inspect_held(in, &tg->s);
 	} else {
-		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+		uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 
 		if ((rc = tracee_stop(tg->t)) < 0) {
 			tracee_resume(tg->t);
@@ -319,6 +319,7 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 			rc = inspect_held(in, &tg->s);
 		tracee_resume(tg->t);
 		tg->held_ns = now_ns(CLOCK_MONOTONIC) - t0;
+		tg->held_cpu_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	}
 	if (rc == 0)
 		pywalk_resolve(&tg->w, &tg->s);

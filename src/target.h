@@ -66,7 +66,8 @@ struct target {
 	pid_t arm_tid;		/* and its TID */
 	struct inspect in;	/* -d --locals / --json: what target_inspect read */
 	bool inspecting;	/* in initialised */
-	uint64_t held_ns;	/* how long the last capture held the process */
+	uint64_t held_ns;	/* how long the last capture held the process, */
+	uint64_t held_cpu_ns;	/* and our CPU time meanwhile */
 };
 
 /*

@@ -13,7 +13,8 @@
  * total_cpu_us=TC pages=P reads=R": the target held from the stop to the
  * resume; everything from the thread list before the stop to the written
  * document (wall time, and our CPU time of each); the pages copied and the
- * reads of the target that copied them.
+ * reads of the target that copied them, and the spans read exactly (not
+ * as whole pages).
  */
 #include "compat.h"
 
@@ -127,10 +128,10 @@ static int dump(const struct args *a, struct remote *r, const struct pyloc *loc,
 	}
 	if (a->timing)
 		fprintf(stderr, "held_us=%llu held_cpu_us=%llu total_us=%llu total_cpu_us=%llu "
-			"pages=%zu reads=%llu\n", (unsigned long long)held[0],
+			"pages=%zu reads=%llu exact=%zu\n", (unsigned long long)held[0],
 			(unsigned long long)held[1], (unsigned long long)(now_us() - start),
 			(unsigned long long)(clock_us(CLOCK_PROCESS_CPUTIME_ID) - cpu),
-			in.pl.snap.npages, (unsigned long long)in.pl.snap.reads);
+			in.pl.snap.npages, (unsigned long long)in.pl.snap.reads, in.pl.snap.nexact);
 	inspect_release(&in);
 	pysample_release(&s);
 	pywalk_release(&w);
