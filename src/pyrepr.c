@@ -232,14 +232,14 @@ static size_t digits_of(double v, int p, char *digits, int *exp10)
 	return 0;
 }
 
-/* The shortest digits that read back as v (finite, > 0): if p digits do,
- * so do p + 1, so the fewest are found by bisection over 1 - 17. */
-static size_t shortest(double v, char *digits, int *exp10)
+/* The fewest p in [lo, hi] whose digits read back as v, if p = hi + 1
+ * does (given in digits, n of them): by bisection. */
+static size_t bisect_digits(double v, int lo, int hi, char *digits, int *exp10, size_t n)
 {
 	char best[32];
-	int lo = 1, hi = 17, best_exp = 0;
-	size_t n = 0;
+	int best_exp = *exp10;
 
+	memcpy(best, digits, n + 1);
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
 		size_t got = digits_of(v, mid, digits, exp10);
@@ -256,6 +256,29 @@ static size_t shortest(double v, char *digits, int *exp10)
 	memcpy(digits, best, n + 1);
 	*exp10 = best_exp;
 	return n;
+}
+
+/*
+ * The shortest digits that read back as v (finite, > 0). If p digits do, so
+ * do p + 1, and 17 always do. Most doubles need 16 or 17, so those are
+ * tried first, and only a value that 15 digits give is bisected over 1 - 14.
+ */
+static size_t shortest(double v, char *digits, int *exp10)
+{
+	char sixteen[32];
+	int exp16;
+	size_t n = digits_of(v, 16, digits, exp10), n15;
+
+	if (n == 0)
+		return digits_of(v, 17, digits, exp10);
+	memcpy(sixteen, digits, n + 1);
+	exp16 = *exp10;
+	if ((n15 = digits_of(v, 15, digits, exp10)) == 0) {
+		memcpy(digits, sixteen, n + 1);
+		*exp10 = exp16;
+		return n;
+	}
+	return bisect_digits(v, 1, 14, digits, exp10, n15);
 }
 
 /* repr's layout: positional while the point lies within -4 < decpt <= 16. */
