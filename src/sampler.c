@@ -63,8 +63,7 @@ struct run {
 	struct histo cycle;		/* from the interrupt until resumed */
 	struct top view;		/* --top */
 	bool viewing;			/* view open: it owns the terminal */
-	const char *view_end;		/* why the view closed, for its last screen */
-	char view_end_buf[600];
+	char view_end_buf[600];		/* why the view closed, for its last screen */
 	uint64_t view_draws;		/* --top: redraws made */
 	uint64_t view_cpu0_ns;		/* --top: our CPU time when the view opened */
 	uint64_t *before;		/* --top: scratch, each process's counts before a pass */
