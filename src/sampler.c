@@ -63,6 +63,7 @@ struct run {
 	struct histo cycle;		/* from the interrupt until resumed */
 	struct top view;		/* --top */
 	bool viewing;			/* view open: it owns the terminal */
+	char view_title[600];		/* the view's first line (it borrows it) */
 	char view_end_buf[600];		/* why the view closed, for its last screen */
 	uint64_t view_draws;		/* --top: redraws made */
 	uint64_t view_cpu0_ns;		/* --top: our CPU time when the view opened */
@@ -493,12 +494,14 @@ static void print_stats(const struct run *run)
 static int view_open(struct run *run)
 {
 	const struct options *o = run->o;
-	char python[32], title[600];
+	char python[32];
 	struct top_options to;
 
 	pyversion_format(run->python_version, python, sizeof python);
-	snprintf(title, sizeof title, "%.500s (Python %s)", run->target, python);
-	to = (struct top_options){ o->interval_ns, o->line_numbers, o->exclude_idle, title };
+	snprintf(run->view_title, sizeof run->view_title, "%.500s (Python %s)", run->target,
+		 python);
+	to = (struct top_options){ o->interval_ns, o->line_numbers, o->exclude_idle,
+				   run->view_title };
 	run->sp.view = &run->view;
 	run->tty = false;
 	run->view_cpu0_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID);

@@ -41,7 +41,7 @@ struct top_options {
 	uint64_t interval_ns;	/* the sampling interval asked for */
 	bool line_numbers;	/* function (file:line), else function (file) */
 	bool exclude_idle;	/* -x: idle samples in no percentage */
-	const char *title;	/* the first line, e.g. "PID 4242 (Python 3.11.7)" */
+	const char *title;	/* the first line, e.g. "PID 4242 (Python 3.11.7)"; borrowed */
 };
 
 enum top_action { TOP_GO_ON, TOP_QUIT };
