@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Install what building and testing pyflame needs (Debian 12, as root).
+# libncurses-dev for the --top view (found by pkg-config), tmux for its tests.
 # clang and libclang-rt-14-dev (its ASan, UBSan and libFuzzer runtimes) for
 # the sanitizer and fuzzing builds, llvm for llvm-symbolizer (readable
 # sanitizer reports), valgrind for the memcheck run of scripts/test.sh.
@@ -14,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	ca-certificates gcc make autoconf automake pkg-config python3 python3-pytest \
-	libxml2-utils procps util-linux libpython3.11-dev zlib1g-dev \
+	libxml2-utils procps util-linux libpython3.11-dev zlib1g-dev libncurses-dev tmux \
 	clang libclang-rt-14-dev llvm valgrind \
 	chromium fonts-dejavu-core golang-go golang-github-google-pprof-dev
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||

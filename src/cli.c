@@ -42,6 +42,9 @@ enum {
 	OPT_WAIT,
 	OPT_NONBLOCKING,
 	OPT_STATS,
+	OPT_TOP,
+	OPT_LOCALS,
+	OPT_JSON,
 	OPT_SUBPROCESSES,
 	OPT_FORMAT,
 };
@@ -51,6 +54,7 @@ struct parse {
 	const char *operand;	/* the first operand, if any */
 	int noperands;
 	bool pid_given;		/* -p seen (before -t, if any) */
+	bool seconds_given;	/* -s seen */
 	bool flamechart;	/* --flamechart seen */
 	const char *format;	/* --format's value, if given */
 };
@@ -71,6 +75,10 @@ static const char usage_text[] =
 	"  -t, --trace              Trace a child process\n"
 	"  -v, --version            Show the version\n"
 	"  -x, --exclude-idle       Exclude idle time from statistics\n"
+	"  --top                    A live view of the busiest functions, refreshed each second\n"
+	"                           (keys: o/t sort by own/total, a since start, q quit)\n"
+	"  --locals                 With -d: each frame's arguments and local variables\n"
+	"  --json                   With -d: the dump as one JSON document\n"
 	"\n"
 	"Advanced Options:\n";
 
@@ -254,6 +262,7 @@ static enum cli_status opt_seconds(struct parse *p, const char *arg)
 {
 	if (!parse_seconds(arg, &p->o->seconds))
 		return parse_failed(arg, "a number of seconds");
+	p->seconds_given = true;
 	if (p->o->seconds < 0)
 		p->o->seconds = -1.0;	/* any negative value: no limit */
 	else if (p->o->seconds == 0)
@@ -376,6 +385,24 @@ static enum cli_status opt_stats(struct parse *p, const char *arg PF_UNUSED)
 	return CLI_RUN;
 }
 
+static enum cli_status opt_top(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->top = true;
+	return CLI_RUN;
+}
+
+static enum cli_status opt_locals(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->locals = true;
+	return CLI_RUN;
+}
+
+static enum cli_status opt_json(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->json = true;
+	return CLI_RUN;
+}
+
 static enum cli_status opt_version(struct parse *p PF_UNUSED, const char *arg PF_UNUSED)
 {
 	printf("pyflame %s %s %s (ABI list: ", PACKAGE_VERSION, PF_HOST_OS, PF_HOST_CPU);
@@ -417,6 +444,9 @@ static const struct opt_spec opt_specs[] = {
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
 	{ "nonblocking",     OPT_NONBLOCKING, no_argument,      opt_nonblocking },
 	{ "stats",           OPT_STATS,      no_argument,       opt_stats },
+	{ "top",             OPT_TOP,        no_argument,       opt_top },
+	{ "locals",          OPT_LOCALS,     no_argument,       opt_locals },
+	{ "json",            OPT_JSON,       no_argument,       opt_json },
 	{ "subprocesses",    OPT_SUBPROCESSES, no_argument,     opt_subprocesses },
 	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
@@ -524,6 +554,47 @@ static void options_defaults(struct options *o)
 	};
 }
 
+/* Options that need another, or exclude one. */
+static enum cli_status check_pairs(const struct parse *p)
+{
+	const struct options *o = p->o;
+
+	if (o->locals && !o->dump)
+		return error_then_usage("Option --locals needs -d (--dump).");
+	if (o->json && !o->dump)
+		return error_then_usage("Option --json needs -d (--dump).");
+	if (o->top && o->dump) {
+		fputs("Options --top and -d are not mutually compatible.\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
+	if (o->top && (o->output || p->flamechart || p->format)) {
+		fprintf(stderr, "Options --top and %s are not mutually compatible.\n",
+			o->output ? "-o" : p->format ? "--format" : "--flamechart");
+		return CLI_EXIT_ERROR;
+	}
+	return CLI_RUN;
+}
+
+/*
+ * --top draws on the terminal: standard output must be one. It runs until
+ * q (or the target's end) unless -s is given; its rate is the default one,
+ * 100 Hz, unless -r is given.
+ */
+static enum cli_status check_top(const struct parse *p)
+{
+	if (!p->o->top)
+		return CLI_RUN;
+	if (!isatty(STDOUT_FILENO)) {
+		fputs("pyflame: --top needs a terminal on standard output, which is a pipe or a "
+		      "file here; to write a profile there instead, leave out --top (or use -o FILE)\n",
+		      stderr);
+		return CLI_EXIT_ERROR;
+	}
+	if (!p->seconds_given)
+		p->o->seconds = -1.0;
+	return CLI_RUN;
+}
+
 /*
  * The writer, if no option chose it: as the output path asks. --format and
  * --flamechart together are refused unless they agree, and so is a binary
@@ -549,6 +620,16 @@ static enum cli_status choose_writer(const struct parse *p, enum cli_status st)
 	return st;
 }
 
+/* The checks that involve several options, then the writer. */
+static enum cli_status finish(struct parse *p, enum cli_status st)
+{
+	if (st == CLI_RUN)
+		st = check_pairs(p);
+	if (st == CLI_RUN)
+		st = check_top(p);
+	return choose_writer(p, st);
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct options *o)
 {
 	struct option longopts[NSPECS + 1];
@@ -567,7 +648,7 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 		if (key == -1)
 			break;
 		if (key == 't')
-			return choose_writer(&p, start_trace(&p, argc, argv, before));
+			return finish(&p, start_trace(&p, argc, argv, before));
 		st = dispatch(&p, key, optarg);
 	}
 	if (st != CLI_RUN)
@@ -575,5 +656,5 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 	/* operands after "--" */
 	for (; optind < argc; optind++)
 		dispatch(&p, 1, argv[optind]);
-	return choose_writer(&p, finish_attach(&p));
+	return finish(&p, finish_attach(&p));
 }

@@ -20,6 +20,9 @@ struct options {
 	bool qualnames;		/* --qualname */
 	bool nonblocking;	/* --nonblocking: never stop the target to sample */
 	bool stats;		/* --stats: a statistics line on stderr at the end */
+	bool top;		/* --top: the live view (topview.h) instead of a profile */
+	bool locals;		/* --locals (with -d): each frame's variables */
+	bool json;		/* --json (with -d): the dump as JSON (dumpmodel.h) */
 	bool subprocesses;	/* --subprocesses: every descendant too */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
@@ -41,7 +44,10 @@ enum cli_status {
  *  - seconds is -1 (no limit), 0 (one sample) or in (0, 1e9];
  *  - interval_ns is a whole number of microseconds, 1 us to 1e9 s;
  *  - abi is 0 or a value of some pyoffsets_all() table;
- *  - dump implies threads.
+ *  - dump implies threads;
+ *  - locals and json only with dump; top neither with dump, -o nor
+ *    --flamechart, and only with standard output a terminal; with top,
+ *    seconds is -1 unless -s was given.
  * Resets getopt's state first, so it may be called more than once.
  */
 enum cli_status cli_parse(int argc, char **argv, struct options *o);

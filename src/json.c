@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* json.c - JSON string escaping, with UTF-8 checked byte by byte. */
+/* json.c - JSON text: string escapes, with UTF-8 checked byte by byte;
+ * containers, members and values. */
 #include "compat.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "err.h"
 #include "json.h"
 
 static bool cont(unsigned char c)
@@ -122,4 +125,116 @@ void json_add_str(struct strbuf *out, const char *s, size_t len, unsigned flags)
 void json_add_cstr(struct strbuf *out, const char *s, unsigned flags)
 {
 	json_add_str(out, s, strlen(s), flags);
+}
+
+void json_init(struct json *j, struct strbuf *out)
+{
+	memset(j, 0, sizeof *j);
+	j->out = out;
+}
+
+static void newline(struct json *j)
+{
+	strbuf_addch(j->out, '\n');
+	for (unsigned i = 0; i < j->depth; i++)
+		strbuf_addstr(j->out, "  ");
+}
+
+/* Before a value or a member name: the comma and line break it needs. */
+static void before_item(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->depth == 0)
+		return;
+	if (j->has_item[j->depth - 1])
+		strbuf_addch(j->out, ',');
+	j->has_item[j->depth - 1] = true;
+	newline(j);
+}
+
+static void open_container(struct json *j, char bracket)
+{
+	before_item(j);
+	if (j->depth == JSON_MAX_DEPTH)
+		PF_BUG("JSON nested too deep");
+	strbuf_addch(j->out, bracket);
+	j->has_item[j->depth++] = false;
+}
+
+static void close_container(struct json *j, char bracket)
+{
+	if (j->depth == 0)
+		PF_BUG("JSON closed more than opened");
+	if (j->has_item[--j->depth])
+		newline(j);
+	strbuf_addch(j->out, bracket);
+}
+
+void json_object(struct json *j)
+{
+	open_container(j, '{');
+}
+
+void json_array(struct json *j)
+{
+	open_container(j, '[');
+}
+
+void json_end_object(struct json *j)
+{
+	close_container(j, '}');
+}
+
+void json_end_array(struct json *j)
+{
+	close_container(j, ']');
+}
+
+void json_key(struct json *j, const char *key)
+{
+	before_item(j);
+	json_add_cstr(j->out, key, 0);
+	strbuf_addstr(j->out, ": ");
+	j->after_key = true;
+}
+
+void json_str(struct json *j, const char *s, size_t len)
+{
+	before_item(j);
+	json_add_str(j->out, s, len, 0);
+}
+
+void json_cstr(struct json *j, const char *s)
+{
+	if (s)
+		json_str(j, s, strlen(s));
+	else
+		json_null(j);
+}
+
+void json_u64(struct json *j, uint64_t v)
+{
+	before_item(j);
+	strbuf_addf(j->out, "%" PRIu64, v);
+}
+
+void json_i64(struct json *j, int64_t v)
+{
+	before_item(j);
+	strbuf_addf(j->out, "%" PRId64, v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	before_item(j);
+	strbuf_addstr(j->out, v ? "true" : "false");
+}
+
+void json_null(struct json *j)
+{
+	before_item(j);
+	strbuf_addstr(j->out, "null");
 }

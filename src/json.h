@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* json.h - JSON strings for the writers that produce JSON. Pure. */
+/*
+ * json.h - JSON text into a strbuf. Pure. Strings for the writers that
+ * build their own layout (json_add_str); and a writer of indented
+ * documents (struct json): it opens objects and arrays, names members and
+ * writes values, and keeps the commas, the indentation (two spaces a
+ * level, one member or item a line) and the escapes, so a writer reads as
+ * the shape of its document.
+ */
 #ifndef PF_JSON_H
 #define PF_JSON_H
 
@@ -29,5 +36,34 @@ void json_add_cstr(struct strbuf *out, const char *s, unsigned flags);
  * (1 to 4), or 0 if the bytes there do not start one.
  */
 size_t utf8_valid_len(const unsigned char *s, size_t len);
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	struct strbuf *out;	/* borrowed */
+	unsigned depth;
+	bool has_item[JSON_MAX_DEPTH];	/* the open container has an item */
+	bool after_key;		/* a member's name was written: its value follows */
+};
+
+void json_init(struct json *j, struct strbuf *out);
+
+/* Open an object or an array (as a value: after json_key, in an array, or
+ * at the top); close it. Opening deeper than JSON_MAX_DEPTH is a bug. */
+void json_object(struct json *j);
+void json_array(struct json *j);
+void json_end_object(struct json *j);
+void json_end_array(struct json *j);
+
+/* The name of the next member of the open object. */
+void json_key(struct json *j, const char *key);
+
+/* Values. */
+void json_str(struct json *j, const char *s, size_t len);
+void json_cstr(struct json *j, const char *s);	/* NULL writes null */
+void json_u64(struct json *j, uint64_t v);
+void json_i64(struct json *j, int64_t v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
 
 #endif

@@ -110,4 +110,32 @@ struct dump_thread {
  */
 int out_dump(FILE *f, const struct stacks *st, const struct dump_thread *threads, size_t n);
 
+struct dumpmodel;
+
+/*
+ * out_dump_text - the -d text of a dump model (dumpmodel.h): exactly what
+ * out_dump writes for the same threads and frames (threads without frames
+ * left out), and, when the model holds variables (with_locals), each
+ * frame's under it: "    name = repr" a line, "    (variables not
+ * readable)" when they could not be read, "    ... N more variables not
+ * shown" when some were not looked at. Control characters become '?'.
+ */
+int out_dump_text(FILE *f, const struct dumpmodel *m);
+
+/*
+ * out_dump_json - a dump model as one JSON document, schema version 1
+ * (docs/dump-json.md): the process, every thread (those without Python
+ * frames too), frames innermost first, variables when the model holds
+ * them. Always valid JSON and UTF-8, whatever bytes the names hold.
+ */
+int out_dump_json(FILE *f, const struct dumpmodel *m);
+
+/*
+ * out_dump_json_processes - the same document for -d --subprocesses:
+ * models[0] (n >= 1, the root) as out_dump_json writes it, and every other
+ * model, in order, as an object of "process" and "threads" in the array
+ * "subprocesses" (present, maybe empty).
+ */
+int out_dump_json_processes(FILE *f, const struct dumpmodel *models, size_t n);
+
 #endif

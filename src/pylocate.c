@@ -201,6 +201,26 @@ static int select_layout(struct pyloc *out, unsigned abi, const uint8_t *dbg, bo
 	return 0;
 }
 
+/* The types and singletons values are told apart by; none is required. */
+static void find_types(struct candidate *c, bool py2, struct pytypes *t)
+{
+	t->none = symbol_addr(c, "_Py_NoneStruct");
+	t->true_obj = symbol_addr(c, "_Py_TrueStruct");
+	t->false_obj = symbol_addr(c, py2 ? "_Py_ZeroStruct" : "_Py_FalseStruct");
+	t->int_type = py2 ? symbol_addr(c, "PyInt_Type") : 0;
+	t->long_type = symbol_addr(c, "PyLong_Type");
+	t->bool_type = symbol_addr(c, "PyBool_Type");
+	t->float_type = symbol_addr(c, "PyFloat_Type");
+	t->bytes_type = symbol_addr(c, py2 ? "PyString_Type" : "PyBytes_Type");
+	t->unicode_type = symbol_addr(c, "PyUnicode_Type");
+	t->tuple_type = symbol_addr(c, "PyTuple_Type");
+	t->list_type = symbol_addr(c, "PyList_Type");
+	t->dict_type = symbol_addr(c, "PyDict_Type");
+	t->set_type = symbol_addr(c, "PySet_Type");
+	t->frozenset_type = symbol_addr(c, "PyFrozenSet_Type");
+	t->cell_type = symbol_addr(c, "PyCell_Type");
+}
+
 static int find_globals(struct candidate *c, struct pyloc *out)
 {
 	bool py2 = out->off.str_model == STR_BYTES27;
@@ -209,6 +229,7 @@ static int find_globals(struct candidate *c, struct pyloc *out)
 	out->str_type = symbol_addr(c, py2 ? "PyString_Type" : "PyUnicode_Type");
 	if (!out->code_type || !out->str_type)
 		return pf_fail(PF_ENOENT, "'%s' lacks PyCode_Type or its str type", c->map->path);
+	find_types(c, py2, &out->types);
 	if (out->off.frame_model == FRAME_OBJECT &&
 	    !(out->frame_type = symbol_addr(c, "PyFrame_Type")))
 		return pf_fail(PF_ENOENT, "'%s' lacks PyFrame_Type", c->map->path);

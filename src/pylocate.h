@@ -19,6 +19,21 @@
 #include "pyoffsets.h"
 #include "remote.h"
 
+/*
+ * Where the interpreter's own type objects and singletons lie, to tell what
+ * a value is by its ob_type (pylocals.h). 0 where the object is not
+ * exported: values of that type are then shown by type name only.
+ */
+struct pytypes {
+	uint64_t none, true_obj, false_obj;	/* _Py_NoneStruct, _Py_TrueStruct,
+						 * _Py_FalseStruct (2.7 _Py_ZeroStruct) */
+	uint64_t int_type;		/* 2.7 PyInt_Type */
+	uint64_t long_type, bool_type, float_type;
+	uint64_t bytes_type;		/* PyBytes_Type (2.7: PyString_Type, str) */
+	uint64_t unicode_type;		/* PyUnicode_Type (str on 3.x) */
+	uint64_t tuple_type, list_type, dict_type, set_type, frozenset_type, cell_type;
+};
+
 struct pyloc {
 	char path[PATH_MAX];	/* the object, as the target names it */
 	uint64_t bias;		/* run-time address = bias + st_value */
@@ -33,6 +48,7 @@ struct pyloc {
 	uint64_t code_type;	/* &PyCode_Type, to validate code objects */
 	uint64_t str_type;	/* &PyUnicode_Type (&PyString_Type on 2.7) */
 	uint64_t frame_type;	/* &PyFrame_Type (<= 3.10), to validate frames */
+	struct pytypes types;	/* for reading values (never required) */
 	struct pyoffsets off;	/* the layout in force */
 };
 

@@ -86,7 +86,56 @@ static const struct row rows[] = {
 	{ F(str_state),           { N, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32 } },
 	{ F(str_ascii_data),      { N, 48, 48, 48, 48, 48, 48, 40, 40, 40, 40 } },
 	{ F(str_compact_data),    { N, 72, 72, 72, 72, 72, 72, 56, 56, 56, 56 } },
-	{ F(str_legacy_data),     { N, 72, 72, 72, 72, 72, 72, 56, 56, 56, 56 } },
+	{ F(str_legacy_data),     { N, 72, 72, 72, 72, 72, 72, 56, 56, 56, 56 } },	/* locals (frameobject.h <= 3.10, pycore_frame.h 3.11+; code.h) */
+	{ F(fr_localsplus),       { 376, 376, 360, 360, 360, 352, 72, 72, 72, 80, 80 } },
+	{ F(co_nlocals),          { 20, 24, 24, 28, 28, 28, N, N, N, N, N } },
+	{ F(co_varnames),         { 56, 64, 64, 72, 72, 72, N, N, N, N, N } },
+	{ F(co_cellvars),         { 72, 80, 80, 88, 88, 88, N, N, N, N, N } },
+	{ F(co_freevars),         { 64, 72, 72, 80, 80, 80, N, N, N, N, N } },
+	{ F(co_nlocalsplus),      { N, N, N, N, N, N, 76, 72, 72, 72, 72 } },
+	{ F(co_localsplusnames),  { N, N, N, N, N, N, 96, 96, 96, 96, 96 } },
+	{ F(co_localspluskinds),  { N, N, N, N, N, N, 104, 104, 104, 104, 104 } },
+	{ F(co_argcount),         { 16, 16, 16, 16, 16, 16, 56, 52, 52, 52, 52 } },
+	{ F(co_kwonlyargcount),   { N, 20, 20, 24, 24, 24, 64, 60, 60, 60, 60 } },
+	{ F(co_flags),            { 28, 32, 32, 36, 36, 36, 48, 48, 48, 48, 48 } },
+	/* values: object.h, floatobject.h, cellobject.h, longintrepr.h (2.7: intobject.h,
+	 * unicodeobject.h) */
+	{ F(tp_name),             { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24 } },
+	{ F(var_size),            { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(float_value),         { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(cell_ref),            { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(long_size),           { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(long_digits),         { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24 } },
+	{ F(int27_value),         { 16, N, N, N, N, N, N, N, N, N, N } },
+	{ F(uni27_length),        { 16, N, N, N, N, N, N, N, N, N, N } },
+	{ F(uni27_data),          { 24, N, N, N, N, N, N, N, N, N, N } },
+	/* containers: tupleobject.h, listobject.h, setobject.h, dictobject.h;
+	 * dict keys: Objects/dict-common.h (3.6 - 3.10), pycore_dict.h (3.11+) */
+	{ F(tuple_items),         { 24, 24, 24, 24, 24, 24, 24, 24, 24, 32, 32 } },
+	{ F(list_items),          { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24 } },
+	{ F(set_fill),            { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(set_used),            { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24 } },
+	{ F(set_mask),            { 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32 } },
+	{ F(set_table),           { 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40 } },
+	{ F(se_key),              { 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } },
+	{ F(se_size),             { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(dict_used),           { 24, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(dict_mask),           { 32, N, N, N, N, N, N, N, N, N, N } },
+	{ F(dict_table),          { 40, N, N, N, N, N, N, N, N, N, N } },
+	{ F(dict_keys),           { N, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32 } },
+	{ F(dict_values),         { N, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40 } },
+	{ F(dk_size),             { N, 8, 8, 8, 8, 8, N, N, N, N, N } },
+	{ F(dk_log2_size),        { N, N, N, N, N, N, 8, 8, 8, 8, 8 } },
+	{ F(dk_log2_index_bytes), { N, N, N, N, N, N, 9, 9, 9, 9, 9 } },
+	{ F(dk_kind),             { N, N, N, N, N, N, 10, 10, 10, 10, 10 } },
+	{ F(dk_nentries),         { N, 32, 32, 32, 32, 32, 24, 24, 24, 24, 24 } },
+	{ F(dk_indices),          { N, 40, 40, 40, 40, 40, 32, 32, 32, 32, 32 } },
+	{ F(de_key),              { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 } },
+	{ F(de_value),            { 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16 } },
+	{ F(de_size),             { 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24 } },
+	{ F(due_key),             { N, N, N, N, N, N, 0, 0, 0, 0, 0 } },
+	{ F(due_value),           { N, N, N, N, N, N, 8, 8, 8, 8, 8 } },
+	{ F(due_size),            { N, N, N, N, N, N, 16, 16, 16, 16, 16 } },
 };
 
 /* What differs in shape rather than in offsets. */
@@ -142,6 +191,9 @@ static void build_table(int v)
 	t->str_kind_shift = 2;	/* default builds, every version */
 	t->str_compact_shift = 5;
 	t->str_ascii_shift = 6;
+	t->long_model = v >= V312 ? LONG_TAG : LONG_OBSIZE;
+	t->long_shift = 30;	/* PyLong_SHIFT of every 64-bit build */
+	t->uni27_kind = v == V27 ? 4 : 0;	/* UCS-4 builds (Py_UNICODE_SIZE) */
 	table_list[v] = t;
 }
 
@@ -230,6 +282,22 @@ static const struct dbg_field dbg_fields[] = {
 	{ F(str_length),              { 552, 632, 728 } },
 	{ F(str_ascii_data),          { 560, 640, 736 } },
 	{ F(str_compact_data),        { 0, 0, 744 } },	/* compactunicodeobject_size */
+	{ F(fr_localsplus),           { 256, 280, 344 } },
+	{ F(co_argcount),             { 320, 360, 424 } },
+	{ F(co_localsplusnames),      { 328, 368, 432 } },
+	{ F(co_localspluskinds),      { 336, 376, 440 } },
+	{ F(tp_name),                 { 376, 424, 488 } },
+	{ F(tuple_items),             { 408, 456, 552 } },
+	{ F(var_size),                { 416, 464, 560 } },	/* tuple_object.ob_size */
+	{ F(list_items),              { 432, 480, 576 } },
+	{ F(set_used),                { 0, 504, 600 } },
+	{ F(set_table),               { 0, 512, 608 } },
+	{ F(set_mask),                { 0, 520, 616 } },
+	{ F(dict_keys),               { 456, 536, 632 } },
+	{ F(dict_values),             { 464, 544, 640 } },
+	{ F(float_value),             { 480, 560, 656 } },
+	{ F(long_size),               { 496, 576, 672 } },	/* long_object.lv_tag */
+	{ F(long_digits),             { 504, 584, 680 } },
 };
 
 /* The GIL fields are given from the interpreter state; we want them
@@ -316,9 +384,42 @@ static bool within(uint32_t off, uint32_t width, uint32_t limit)
 	return off == PYOFF_NONE || (uint64_t)off + width <= limit;
 }
 
+/* The fields of objects whose values the locals reader shows
+ * (pylocals.c reads PYOFFSETS_OBJECT_MAX bytes of an object's head). */
+static bool values_within(const struct pyoffsets *o)
+{
+	const uint32_t head = PYOFFSETS_OBJECT_MAX;
+
+	return within(o->fr_localsplus, 0, PYOFFSETS_LOCALSPLUS_MAX) &&
+	       within(o->co_nlocals, 4, o->co_size) && within(o->co_varnames, 8, o->co_size) &&
+	       within(o->co_cellvars, 8, o->co_size) && within(o->co_freevars, 8, o->co_size) &&
+	       within(o->co_nlocalsplus, 4, o->co_size) &&
+	       within(o->co_localsplusnames, 8, o->co_size) &&
+	       within(o->co_localspluskinds, 8, o->co_size) && within(o->co_argcount, 4, o->co_size) &&
+	       within(o->co_kwonlyargcount, 4, o->co_size) && within(o->co_flags, 4, o->co_size) &&
+	       within(o->tp_name, 8, head) && within(o->var_size, 8, head) &&
+	       within(o->float_value, 8, head) && within(o->cell_ref, 8, head) &&
+	       within(o->long_size, 8, head) && within(o->long_digits, 0, head) &&
+	       within(o->int27_value, 8, head) && within(o->uni27_length, 8, head) &&
+	       within(o->uni27_data, 8, head) && within(o->tuple_items, 0, head) &&
+	       within(o->list_items, 8, head) && within(o->set_fill, 8, head) &&
+	       within(o->set_used, 8, head) && within(o->set_mask, 8, head) &&
+	       within(o->set_table, 8, head) && within(o->dict_used, 8, head) &&
+	       within(o->dict_mask, 8, head) && within(o->dict_table, 8, head) &&
+	       within(o->dict_keys, 8, head) && within(o->dict_values, 8, head) &&
+	       within(o->dk_size, 8, head) && within(o->dk_log2_size, 1, head) &&
+	       within(o->dk_log2_index_bytes, 1, head) && within(o->dk_kind, 1, head) &&
+	       within(o->dk_nentries, 8, head) && within(o->dk_indices, 0, head) &&
+	       within(o->de_size, 0, 64) && within(o->de_key, 8, o->de_size) &&
+	       within(o->de_value, 8, o->de_size) && within(o->due_size, 0, 64) &&
+	       within(o->due_key, 8, o->due_size) && within(o->due_value, 8, o->due_size) &&
+	       within(o->se_size, 0, 64) && within(o->se_key, 8, o->se_size) &&
+	       o->long_shift >= 15 && o->long_shift <= 30;
+}
+
 int pyoffsets_check(const struct pyoffsets *o)
 {
-	bool ok = within(o->co_size, 0, PYOFFSETS_CODE_MAX) && within(o->fr_size, 0, PYOFFSETS_FRAME_MAX) &&
+	bool ok = values_within(o) && within(o->co_size, 0, PYOFFSETS_CODE_MAX) && within(o->fr_size, 0, PYOFFSETS_FRAME_MAX) &&
 		  within(o->str_ascii_data, 0, PYOFFSETS_OBJECT_MAX) &&
 		  within(o->str_compact_data, 0, PYOFFSETS_OBJECT_MAX) &&
 		  within(o->bytes_data, 0, PYOFFSETS_OBJECT_MAX) &&

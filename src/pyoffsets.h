@@ -48,6 +48,11 @@ enum py_caller_model {
 				 * (-1 while it runs) */
 };
 
+enum py_long_model {
+	LONG_OBSIZE,		/* <= 3.11: ob_size is the signed digit count */
+	LONG_TAG,		/* 3.12+: lv_tag = digits << 3 | sign (0 +, 1 zero, 2 -) */
+};
+
 enum py_owner_model {
 	OWNER_NONE,		/* <= 3.10: no interpreter frames */
 	OWNER_311,		/* 3.11: no entry frames to skip */
@@ -64,6 +69,7 @@ struct pyoffsets {
 	enum py_str_model str_model;
 	enum py_owner_model owner_model;
 	enum py_caller_model caller_model;
+	enum py_long_model long_model;
 	int ops;		/* enum pyops_set */
 	int lt_format;		/* enum linetable_format */
 	unsigned lasti_scale;	/* f_lasti units -> bytes (1, or 2 for 3.10) */
@@ -129,6 +135,47 @@ struct pyoffsets {
 	uint32_t str_compact_data;	/* sizeof(PyCompactUnicodeObject) */
 	uint32_t str_legacy_data;	/* PyUnicodeObject.data */
 	uint8_t str_kind_shift, str_compact_shift, str_ascii_shift;
+
+	/* what the locals reader needs: frames' and code objects' slots */
+	uint32_t fr_localsplus;		/* f_localsplus (<= 3.10) / localsplus (3.11+) */
+	uint32_t co_nlocals;		/* <= 3.10: int, locals then cells then frees */
+	uint32_t co_varnames;		/* <= 3.10: tuples of names */
+	uint32_t co_cellvars;
+	uint32_t co_freevars;
+	uint32_t co_nlocalsplus;	/* 3.11+: int, slots named below */
+	uint32_t co_localsplusnames;	/* 3.11+: tuple of str */
+	uint32_t co_localspluskinds;	/* 3.11+: bytes, CO_FAST_* per slot */
+	uint32_t co_argcount;		/* int, positional (positional-only too) */
+	uint32_t co_kwonlyargcount;	/* int, 3.x */
+	uint32_t co_flags;		/* int: CO_VARARGS 4, CO_VARKEYWORDS 8 */
+
+	/* objects whose value is shown */
+	uint32_t tp_name;		/* PyTypeObject: const char * */
+	uint32_t var_size;		/* PyVarObject.ob_size */
+	uint32_t float_value;		/* double ob_fval */
+	uint32_t cell_ref;		/* PyCellObject.ob_ref */
+	uint32_t long_size;		/* ob_size or lv_tag (long_model) */
+	uint32_t long_digits;		/* uint32 digits of long_shift bits */
+	uint32_t int27_value;		/* 2.7 PyIntObject: long ob_ival */
+	uint32_t uni27_length;		/* 2.7 unicode: Py_ssize_t length */
+	uint32_t uni27_data;		/* 2.7 unicode: Py_UNICODE *str */
+	uint32_t tuple_items;		/* ob_item[] inline */
+	uint32_t list_items;		/* PyObject **ob_item */
+	uint32_t set_fill, set_used, set_mask, set_table;	/* PySetObject */
+	uint32_t se_key, se_size;	/* setentry */
+	uint32_t dict_used;		/* ma_used */
+	uint32_t dict_mask, dict_table;	/* 2.7: the table of entries itself */
+	uint32_t dict_keys, dict_values;	/* 3.x: ma_keys, ma_values (split) */
+	uint32_t dk_size;		/* 3.6 - 3.10: Py_ssize_t, slots of dk_indices */
+	uint32_t dk_log2_size;		/* 3.11+: uint8 */
+	uint32_t dk_log2_index_bytes;	/* 3.11+: uint8 */
+	uint32_t dk_kind;		/* 3.11+: uint8, 0 general, else unicode entries */
+	uint32_t dk_nentries;		/* entries used, in insertion order */
+	uint32_t dk_indices;		/* the index; the entries follow it */
+	uint32_t de_key, de_value, de_size;	/* an entry with its hash */
+	uint32_t due_key, due_value, due_size;	/* 3.11+: a str-keyed entry */
+	uint8_t long_shift;		/* bits per digit (30) */
+	uint8_t uni27_kind;		/* 2.7: bytes per Py_UNICODE, 0 on 3.x */
 };
 
 /*
@@ -166,6 +213,7 @@ int pyoffsets_import_debug(struct pyoffsets *out, const uint8_t *buf, size_t len
 #define PYOFFSETS_CODE_MAX 512
 #define PYOFFSETS_FRAME_MAX 256
 #define PYOFFSETS_OBJECT_MAX 128
+#define PYOFFSETS_LOCALSPLUS_MAX 4096
 int pyoffsets_check(const struct pyoffsets *o);
 
 #endif

@@ -603,12 +603,12 @@ static int settle(struct pywalk *w, struct pythread *t, struct pysample *s)
 	return 0;
 }
 
-static void push_found(struct pysample *s, uint32_t file, uint32_t name, int line)
+static void push_found(struct pysample *s, uint32_t file, uint32_t name, int line,
+		       const struct rawframe *r)
 {
 	XGROW(s->found, s->found_cap, s->nframes + 1);
-	s->found[s->nframes].file = file;
-	s->found[s->nframes].name = name;
-	s->found[s->nframes].line = line;
+	s->found[s->nframes] = (struct pyframe){ file, name, line, r ? r->addr : 0,
+						 r ? r->code : 0 };
 	s->nframes++;
 }
 
@@ -652,7 +652,7 @@ static int show_frame(struct pywalk *w, const struct rawframe *r, struct pysampl
 	if (o->frame_model != FRAME_OBJECT && r->owner != OWNED_BY_GENERATOR &&
 	    addr < 2 * (int64_t)e->firsttraceable)
 		return 0;
-	push_found(s, e->file_id, e->name_id, code_line(e, addr));
+	push_found(s, e->file_id, e->name_id, code_line(e, addr), r);
 	return 1;
 }
 
@@ -675,7 +675,7 @@ static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
 			return rc;
 	}
 	if (more)
-		push_found(s, w->truncated, w->truncated, 0);
+		push_found(s, w->truncated, w->truncated, 0, NULL);
 	t->depth = (uint32_t)(s->nframes - t->first);
 	return 0;
 }

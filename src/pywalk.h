@@ -56,10 +56,16 @@ struct rawframe {
 				 * has not started (<= 3.10) */
 };
 
-/* A frame found, before interning: names as string ids of stacks.h. */
+/*
+ * A frame found, before interning: names as string ids of stacks.h, and
+ * where it lies in the target, for readers of what it holds (pylocals.h):
+ * the frame's address (<= 3.10 a PyFrameObject, 3.11+ an interpreter frame)
+ * and its code object's. Both 0 for the "(truncated)" marker.
+ */
 struct pyframe {
 	uint32_t file, name;
 	int32_t line;
+	uint64_t addr, code;
 };
 
 struct pysample {

@@ -224,6 +224,13 @@ int render_flush(FILE *f)
 	return 0;
 }
 
+int render_write(FILE *f, const void *buf, size_t len)
+{
+	int rc = render_put(f, buf, len);
+
+	return rc ? rc : render_flush(f);
+}
+
 int render_drain(FILE *f, struct strbuf *sb, size_t at_least)
 {
 	int rc = 0;

@@ -79,6 +79,9 @@ void render_stack(const struct render *r, uint32_t id, bool trailing,
 int render_put(FILE *f, const void *buf, size_t len);
 int render_flush(FILE *f);
 
+/* render_write - render_put() then render_flush(): a document written whole. */
+int render_write(FILE *f, const void *buf, size_t len);
+
 /*
  * render_drain - write out and empty `sb` once it holds `at_least` bytes
  * (0: always). Returns as render_put().

@@ -25,6 +25,7 @@
 #include "err.h"
 #include "explain.h"
 #include "histo.h"
+#include "dumpmodel.h"
 #include "output.h"
 #include "proc.h"
 #include "ptrace.h"
@@ -33,6 +34,7 @@
 #include "sampler.h"
 #include "stacks.h"
 #include "strbuf.h"
+#include "topview.h"
 #include "xalloc.h"
 
 #define LOCATE_TIMEOUT_ATTACH_NS (1 * NSEC)
@@ -63,6 +65,14 @@ struct run {
 	struct histo cycle;		/* from the interrupt until resumed */
 	struct target **todo;		/* scratch: the targets of a pass not read yet */
 	size_t todo_cap;
+	struct top view;		/* --top */
+	bool viewing;			/* view open: it owns the terminal */
+	char view_title[600];		/* the view's first line (it borrows it) */
+	char view_end_buf[600];		/* why the view closed, for its last screen */
+	uint64_t view_draws;		/* --top: redraws made */
+	uint64_t view_cpu0_ns;		/* --top: our CPU time when the view opened */
+	uint64_t *before;		/* --top: scratch, each process's counts before a pass */
+	size_t before_cap;
 };
 
 static int fail(const char *fmt, ...) PF_PRINTF(1, 2);
@@ -157,29 +167,52 @@ static enum wait_result read_signals(struct run *run)
 	return res;
 }
 
+/* The view's part of a wake-up: keys waiting (`keys`), then a redraw if
+ * one is due. Returns WAIT_STOP for q. */
+static enum wait_result view_wake(struct run *run, bool keys)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	if (!run->viewing)
+		return WAIT_DEADLINE;
+	if (keys && top_input(&run->view, now) == TOP_QUIT)
+		return WAIT_STOP;
+	top_tick(&run->view, now);
+	return WAIT_DEADLINE;
+}
+
 /*
  * wait_until - let the target run until the absolute CLOCK_MONOTONIC time
- * `deadline`, handling its events meanwhile. A late deadline returns at once,
- * once pending signals are seen to, and so does one due in less time than a
- * sleep and wake-up take. One ppoll per wait in the usual case; the timer
- * slack is 1 ns (set in signals_setup) so the wake-up is on time.
+ * `deadline`, handling its events meanwhile (and, with --top, the view's
+ * keys and redraws). A late deadline returns at once, once pending signals
+ * are seen to, and so does one due in less time than a sleep and wake-up
+ * take. One ppoll per wait in the usual case; the timer slack is 1 ns (set
+ * in signals_setup) so the wake-up is on time.
  */
 static enum wait_result wait_until(struct run *run, uint64_t deadline)
 {
-	struct pollfd fd = { run->sigfd, POLLIN, 0 };
+	struct pollfd fd[2] = { { run->sigfd, POLLIN, 0 },
+				{ run->viewing ? top_fd(&run->view) : -1, POLLIN, 0 } };
 	enum wait_result res;
 
 	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
-		uint64_t left = deadline > now + SLEEP_MIN_NS ? deadline - now : 0;
-		struct timespec ts = { (time_t)(left / NSEC), (long)(left % NSEC) };
-		int n = ppoll(&fd, 1, &ts, NULL);
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = deadline;
+		uint64_t left, redraw = run->viewing ? top_next_tick(&run->view) : UINT64_MAX;
+		struct timespec ts;
+		int n;
 
+		if (redraw < wake)
+			wake = redraw > now ? redraw : now;
+		left = wake > now + SLEEP_MIN_NS ? wake - now : 0;
+		ts = (struct timespec){ (time_t)(left / NSEC), (long)(left % NSEC) };
+		n = ppoll(fd, 2, &ts, NULL);
 		if (n < 0 && errno != EINTR)
 			return WAIT_STOP;
-		if (n > 0 && (res = read_signals(run)) != WAIT_DEADLINE)
+		if (n > 0 && fd[0].revents && (res = read_signals(run)) != WAIT_DEADLINE)
 			return res;
-		if (n == 0 || left == 0)
+		if (view_wake(run, n > 0 && fd[1].revents) == WAIT_STOP)
+			return WAIT_STOP;
+		if (now_ns(CLOCK_MONOTONIC) + SLEEP_MIN_NS >= deadline)
 			return WAIT_DEADLINE;
 	}
 }
@@ -370,6 +403,30 @@ static void sample_as_stopped(struct run *run, uint64_t ts_us, bool *exec)
 }
 
 /*
+ * The view's sample of a pass: what the processes' samples were (their
+ * counts before it in `before`), stacks if any had one.
+ */
+static void view_sample(struct run *run, const uint64_t *before)
+{
+	uint64_t stacks = 0, failed = 0, any = 0;
+
+	for (size_t i = 0; i < run->ps.n; i++) {
+		const struct target_stats *s = &run->ps.v[i]->stats;
+		uint64_t n = s->samples - before[3 * i], idle = s->idle - before[3 * i + 1];
+		uint64_t f = s->failed - before[3 * i + 2];
+
+		any += n;
+		failed += f;
+		stacks += n - idle - f;
+	}
+	if (!any)
+		return;
+	top_end_sample(&run->view, stacks ? TOP_SAMPLE_STACKS :
+				   failed ? TOP_SAMPLE_FAILED : TOP_SAMPLE_IDLE);
+	top_tick(&run->view, now_ns(CLOCK_MONOTONIC));
+}
+
+/*
  * One pass: a sample of every process being sampled. With several, the
  * threads to hold in each are asked to stop first, so that they stop
  * together. A process that ended or exec'd meanwhile is seen to by the
@@ -378,7 +435,20 @@ static void sample_as_stopped(struct run *run, uint64_t ts_us, bool *exec)
 static bool take_samples(struct run *run)
 {
 	uint64_t ts_us = now_ns(CLOCK_REALTIME) / 1000;
+	uint64_t *before = NULL;
 	bool exec = false;
+
+	if (run->viewing) {
+		XGROW(run->before, run->before_cap, 3 * run->ps.n + 1);
+		before = run->before;
+		for (size_t i = 0; i < run->ps.n; i++) {
+			const struct target_stats *st = &run->ps.v[i]->stats;
+
+			before[3 * i] = st->samples;
+			before[3 * i + 1] = st->idle;
+			before[3 * i + 2] = st->failed;
+		}
+	}
 
 	run->passes++;
 	if (run->ps.n > 1 && !run->o->nonblocking) {
@@ -392,6 +462,8 @@ static bool take_samples(struct run *run)
 				exec = true;
 		}
 	}
+	if (before)
+		view_sample(run, before);
 	if (exec || run->ps.n > 1 || run->o->subprocesses)
 		service(run);
 	return !run_over(run);
@@ -483,26 +555,92 @@ static void print_stats(const struct run *run)
 		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
 }
 
+/*
+ * --top: take the terminal for the view, titled with the target and its
+ * interpreter. The progress line is off while the view is open.
+ */
+static int view_open(struct run *run)
+{
+	const struct options *o = run->o;
+	char python[32];
+	struct top_options to;
+
+	snprintf(python, sizeof python, "?");
+	if (run->ps.nknown)
+		pyversion_format(run->ps.known[0].version, python, sizeof python);
+	snprintf(run->view_title, sizeof run->view_title, "%.500s (Python %s)", run->target,
+		 python);
+	to = (struct top_options){ o->interval_ns, o->line_numbers, o->exclude_idle,
+				   run->view_title };
+	run->sp.view = &run->view;
+	run->tty = false;
+	run->view_cpu0_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	if (top_open(&run->view, &run->st, &to, stdout, stdin, now_ns(CLOCK_MONOTONIC)) < 0) {
+		top_close(&run->view, NULL);
+		run->sp.view = NULL;
+		return fail("pyflame: %s", pf_last_error());
+	}
+	run->viewing = true;
+	return 0;
+}
+
+/* Give the terminal back: with the target gone, its last table stays. */
+static void view_close(struct run *run, bool gone)
+{
+	if (!run->viewing)
+		return;
+	run->view_draws = run->view.draws;
+	if (gone)
+		snprintf(run->view_end_buf, sizeof run->view_end_buf,
+			 "%.500s has exited: the table above is its last", run->target);
+	top_close(&run->view, gone ? run->view_end_buf : NULL);
+	run->viewing = false;
+	run->sp.view = NULL;
+}
+
+/* --top --stats, once the view is closed: its redraws, and our CPU time
+ * (sampling and view together) since the view opened, over the same wall
+ * time. */
+static void print_view_stats(const struct run *run)
+{
+	double secs = (double)(now_ns(CLOCK_MONOTONIC) - run->start_ns) / NSEC;
+	double cpu = (double)(now_ns(CLOCK_PROCESS_CPUTIME_ID) - run->view_cpu0_ns) / NSEC;
+
+	fprintf(stderr, "pyflame: view stats: draws=%llu seconds=%.2f draws_per_s=%.2f "
+		"cpu_s=%.3f cpu_share=%.2f%%\n", (unsigned long long)run->view_draws, secs,
+		secs > 0 ? (double)run->view_draws / secs : 0.0, cpu,
+		secs > 0 ? 100.0 * cpu / secs : 0.0);
+}
+
 static void sample_loop(struct run *run)
 {
 	const struct options *o = run->o;
 	bool forever = o->seconds < 0 || o->trace_argv;
 	uint64_t end = run->start_ns + (forever ? 0 : (uint64_t)(o->seconds * NSEC + 0.5));
 	uint64_t k = 0, next;
+	bool gone = false;
+	enum wait_result res;
 
 	run->started = true;
 	for (;;) {
-		if (!take_samples(run) || o->seconds == 0)
+		if (!take_samples(run)) {
+			gone = true;
+			break;
+		}
+		if (o->seconds == 0)
 			break;
 		next = next_deadline(run, &k);
 		if (!forever && next >= end) {
-			wait_until(run, end);	/* -s is how long the run lasts */
+			gone = wait_until(run, end) == WAIT_GONE;	/* -s is how long the run lasts */
 			break;
 		}
-		if (wait_until(run, next) != WAIT_DEADLINE)
+		if ((res = wait_until(run, next)) != WAIT_DEADLINE) {
+			gone = res == WAIT_GONE;
 			break;
+		}
 		progress(run, false);
 	}
+	view_close(run, gone);
 }
 
 /* -d of one process: its threads' stacks, innermost first. */
@@ -531,21 +669,83 @@ static int dump_target(struct run *run, struct target *tg)
 	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
 }
 
+/* The processes a dump shows: the root, and with --subprocesses every
+ * process found Python. */
+static bool dumped(const struct run *run, size_t i)
+{
+	return i == 0 || (run->o->subprocesses && run->ps.v[i]->state == TARGET_SAMPLING);
+}
+
+/* -d --locals / --json of one process: its dump model, in `m`. */
+static int inspect_target(struct run *run, struct target *tg, struct dumpmodel *m)
+{
+	char python[32];
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+
+	if (target_inspect(tg, &run->sp, run->o->locals) < 0)
+		return fail("Failed to read the stacks of PID %d: %s", (int)tg->t->pid,
+			    pf_last_error());
+	pyversion_format(tg->loc.version, python, sizeof python);
+	inspect_model(&tg->in, &run->st, &tg->s, python, m);
+	if (run->o->stats)
+		fprintf(stderr, "pyflame: process %d dump stats: held_us=%.1f total_us=%.1f "
+			"held_cpu_us=%.1f total_cpu_us=%.1f\n", (int)tg->t->pid, us(tg->held_ns),
+			us(now_ns(CLOCK_MONOTONIC) - t0), us(tg->held_cpu_ns),
+			us(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0));
+	return 0;
+}
+
+/* -d --json: one document, the root's; with --subprocesses the others'
+ * under "subprocesses" (docs/dump-json.md). */
+static int dump_json(struct run *run)
+{
+	struct dumpmodel *m = xcalloc(run->ps.n, sizeof *m);
+	size_t n = 0;
+	int status = 0, rc = 0;
+
+	for (size_t i = 0; i < run->ps.n && !status; i++)
+		if (dumped(run, i))
+			status = inspect_target(run, run->ps.v[i], &m[n++]);
+	if (!status)
+		rc = run->o->subprocesses ? out_dump_json_processes(run->out, m, n) :
+					    out_dump_json(run->out, &m[0]);
+	for (size_t i = 0; i < n - (status != 0); i++)
+		dumpmodel_release(&m[i]);
+	free(m);
+	if (rc < 0)
+		return fail("pyflame: %s", pf_last_error());
+	return status;
+}
+
+/* -d --locals as text: a process's dump with each frame's variables. */
+static int dump_text(struct run *run, struct target *tg)
+{
+	struct dumpmodel m;
+	int rc;
+
+	if (inspect_target(run, tg, &m) != 0)
+		return 1;
+	rc = out_dump_text(run->out, &m);
+	dumpmodel_release(&m);
+	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
+}
+
 /* -d: the root, and with --subprocesses every process found Python, each
  * headed by its label. */
 static int dump(struct run *run)
 {
 	int status = 0;
 
-	if (!run->o->subprocesses)
-		return dump_target(run, procset_root(&run->ps));
+	if (run->o->json)
+		return dump_json(run);
 	for (size_t i = 0; i < run->ps.n && !status; i++) {
 		struct target *tg = run->ps.v[i];
 
-		if (tg->state != TARGET_SAMPLING)
+		if (!dumped(run, i))
 			continue;
-		fprintf(run->out, "%s%s:\n", i ? "\n" : "", tg->label);
-		status = dump_target(run, tg);
+		if (run->o->subprocesses)
+			fprintf(run->out, "%s%s:\n", i ? "\n" : "", tg->label);
+		status = run->o->locals ? dump_text(run, tg) : dump_target(run, tg);
 	}
 	return status;
 }
@@ -634,7 +834,7 @@ static void run_init(struct run *run, const struct options *o)
 	memset(run, 0, sizeof *run);
 	run->o = o;
 	run->sigfd = -1;
-	run->tty = isatty(STDERR_FILENO) && !o->dump;
+	run->tty = isatty(STDERR_FILENO) && !o->dump && !o->top;
 	procset_init(&run->ps, o->subprocesses, wait);
 	stacks_init(&run->st, o->writer && o->writer->timeline);
 	describe_target(o, run->target, sizeof run->target);
@@ -653,6 +853,7 @@ static void run_release(struct run *run)
 	procset_release(&run->ps);
 	stacks_release(&run->st);
 	free(run->todo);
+	free(run->before);
 	if (run->out && run->out != stdout)
 		fclose(run->out);
 	signals_restore(run);
@@ -676,6 +877,8 @@ static int profile(struct run *run)
 		run->start_wall_us = now_ns(CLOCK_REALTIME) / 1000;
 		if (run->o->dump)
 			return dump(run);
+		if (run->o->top && (status = view_open(run)) != 0)
+			return status;
 		sample_loop(run);
 		if (run->passes > 0 || target_exec(root, 0) < 0)
 			return 0;
@@ -695,12 +898,15 @@ int sampler_run(const struct options *o)
 	if (status == 0)
 		status = profile(&run);
 	procset_detach(&run.ps);	/* first of all: every process runs on whatever happened */
+	view_close(&run, false);	/* if an error left it open */
 	if (status == 0 && run.started) {	/* stderr may block: only once detached */
 		progress(&run, true);
 		if (o->stats)
 			print_stats(&run);
+		if (o->stats && o->top)
+			print_view_stats(&run);
 	}
-	if (status == 0 && !o->dump)
+	if (status == 0 && !o->dump && !o->top)
 		status = write_profile(&run);
 	spawned = root_tracee(&run)->spawned;
 	if (spawned && status == 0)

@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "strbuf.h"
 #include "target.h"
+#include "topview.h"
 #include "xalloc.h"
 
 #define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
@@ -69,6 +70,9 @@ static void drop_walker(struct target *tg)
 void target_release(struct target *tg)
 {
 	drop_walker(tg);
+	if (tg->inspecting)
+		inspect_release(&tg->in);
+	tg->inspecting = false;
 	pysample_release(&tg->s);
 	free(tg->rooted);
 	remote_close(&tg->r);
@@ -142,7 +146,8 @@ static const uint32_t *rooted(struct target *tg, const uint32_t *frames, uint32_
 }
 
 /* Count each thread's stack (rooted at the process's frame if asked), or
- * an idle sample when no thread has one. */
+ * an idle sample when no thread has one. The view gets the stacks as they
+ * are: its processes are told apart by the origins. */
 static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 {
 	const struct pysample *s = &tg->s;
@@ -151,18 +156,23 @@ static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct pythread *t = &s->threads[i];
 		const uint32_t *frames = s->frames + t->first;
+		uint32_t origin;
 
 		if (!t->depth)
 			continue;
+		any = true;
+		origin = target_origin(tg, sp->st, t);
+		if (sp->view) {
+			top_add_stack(sp->view, frames, t->depth, origin, t->holds_gil);
+			continue;
+		}
 		if (sp->roots)
 			frames = rooted(tg, frames, t->depth);
-		stacks_add(sp->st, frames, t->depth + sp->roots, target_origin(tg, sp->st, t), 1,
-			   ts_us);
-		any = true;
+		stacks_add(sp->st, frames, t->depth + sp->roots, origin, 1, ts_us);
 	}
 	if (!any) {
 		tg->stats.idle++;
-		if (!sp->exclude_idle)
+		if (!sp->exclude_idle && !sp->view)
 			stacks_add_idle(sp->st, ts_us);
 	}
 }
@@ -257,7 +267,8 @@ static void count(struct target *tg, const struct sampling *sp, int walk, uint64
 	tg->stats.samples++;
 	if (walk < 0) {
 		tg->stats.failed++;
-		stacks_add_failed(sp->st, ts_us);
+		if (!sp->view)
+			stacks_add_failed(sp->st, ts_us);
 		return;
 	}
 	tg->stats.trimmed += tg->s.trimmed > 0;
@@ -285,21 +296,49 @@ int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 	return rc;
 }
 
-int target_capture(struct target *tg, const struct sampling *sp)
+/* One capture of every thread, resolved; with `in`, what it reads is read
+ * too while the process is held (or, nonblocking, right after). */
+static int capture(struct target *tg, const struct sampling *sp, struct inspect *in)
 {
 	int rc;
 
 	if (sp->nonblocking) {
 		rc = read_running(tg, true);
+		if (rc == 0 && in)
+			rc = inspect_held(in, &tg->s);
 	} else {
+		uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+
 		if ((rc = tracee_stop(tg->t)) < 0) {
 			tracee_resume(tg->t);
 			return rc;
 		}
 		rc = pywalk_capture(&tg->w, true, &tg->s);
+		if (rc == 0 && in)
+			rc = inspect_held(in, &tg->s);
 		tracee_resume(tg->t);
+		tg->held_ns = now_ns(CLOCK_MONOTONIC) - t0;
+		tg->held_cpu_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	}
 	if (rc == 0)
 		pywalk_resolve(&tg->w, &tg->s);
 	return rc;
+}
+
+int target_capture(struct target *tg, const struct sampling *sp)
+{
+	return capture(tg, sp, NULL);
+}
+
+int target_inspect(struct target *tg, const struct sampling *sp, bool locals)
+{
+	int rc;
+
+	if (tg->inspecting)
+		inspect_release(&tg->in);
+	inspect_init(&tg->in, tg->t->pid, &tg->r, &tg->loc, locals, 0);
+	tg->inspecting = true;
+	if ((rc = inspect_before(&tg->in)) < 0)
+		return rc;
+	return capture(tg, sp, &tg->in);
 }

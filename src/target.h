@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "histo.h"
+#include "inspect.h"
 #include "ptrace.h"
 #include "pylocate.h"
 #include "pywalk.h"
@@ -36,6 +37,7 @@ struct sampling {
 	unsigned abi;		/* --abi, 0 = detect */
 	struct histo *stopped;	/* all threads held, until resumed */
 	struct histo *cycle;	/* from the interrupt until resumed */
+	struct top *view;	/* --top: stacks go to the view (topview.h), not into st */
 };
 
 struct target_stats {
@@ -63,6 +65,10 @@ struct target {
 	int arm_owner;		/* pywalk_gil_owner()'s answer, */
 	uint64_t arm_ts;	/* the holder's thread state, */
 	pid_t arm_tid;		/* and its TID */
+	struct inspect in;	/* -d --locals / --json: what target_inspect read */
+	bool inspecting;	/* in initialised */
+	uint64_t held_ns;	/* how long the last capture held the process, */
+	uint64_t held_cpu_ns;	/* and our CPU time meanwhile */
 };
 
 /*
@@ -92,7 +98,9 @@ int target_exec(struct target *tg, uint64_t deadline_ns);
 
 /*
  * target_sample - one sample of a SAMPLING target: read its stacks (pausing
- * it unless nonblocking), let it go, count them into sp->st at `ts_us`.
+ * it unless nonblocking), let it go, count them into sp->st at `ts_us`
+ * (with sp->view, add them to the view instead: the caller ends the view's
+ * sample once every process of the pass is read).
  * Returns 0 (a failed read is counted, not returned), or -PF_EGONE /
  * -PF_EEXEC when the process has gone or exec'd.
  */
@@ -115,6 +123,15 @@ bool target_ready(const struct target *tg);
  * tg->s (the process held meanwhile unless nonblocking). 0 or -PF_E*.
  */
 int target_capture(struct target *tg, const struct sampling *sp);
+
+/*
+ * target_inspect - for -d --locals and -d --json: target_capture() with
+ * what inspect.h reads around the stop (the threads and command line
+ * before it, the frames' names and, when `locals`, their variables' pages
+ * while held) into tg->in, for inspect_model() to make the model from. The
+ * process is held only for the capture and those reads. 0 or -PF_E*.
+ */
+int target_inspect(struct target *tg, const struct sampling *sp, bool locals);
 
 /* The origin of thread `t` of this target's sample, interned in `st`. */
 uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t);

@@ -18,12 +18,14 @@ import pytest
 
 import interpreters
 import processes
+import tmux
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BINARIES = [os.path.join(HERE, "..", "..", "src", "pyflame"),
                     "/tmp/build-e2e/src/pyflame"]
 
 DISCOVERY = interpreters.discovered()
+
 STATE = {"ptrace": "unchecked"}
 
 
@@ -77,6 +79,39 @@ def pyflame_path():
 def pyflame(pyflame_path):
     """Runs the binary under test with a time limit (processes.Pyflame)."""
     return processes.Pyflame(pyflame_path)
+
+
+def find_driver(name, pyflame_path):
+    """(path, None) or (None, why): a program of tests/drivers, from
+    $PYFLAME_DRIVERS, else beside the pyflame under test."""
+    where = os.environ.get("PYFLAME_DRIVERS") or os.path.join(
+        os.path.dirname(os.path.dirname(pyflame_path)), "tests", "drivers")
+    path = os.path.join(where, name)
+    if os.access(path, os.X_OK):
+        return path, None
+    return None, "no %s in %s (make check builds it)" % (name, where)
+
+
+@pytest.fixture(scope="session")
+def inspect_driver(pyflame_path):
+    """Runs tests/drivers/inspect-driver (a processes.Pyflame)."""
+    path, why = find_driver("inspect-driver", pyflame_path)
+    if path is None:
+        if os.environ.get("PYFLAME_DRIVERS"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return processes.Pyflame(path)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """A private tmux window to run a command in (tmux.Terminal)."""
+    why = tmux.available()
+    if why:
+        pytest.skip(why)
+    term = tmux.Terminal(tmp_path)
+    yield term
+    term.close()
 
 
 @pytest.fixture(scope="session")

@@ -178,21 +178,58 @@ class DumpThread(object):
         self.tid, self.holder, self.frames = tid, holder, frames
 
 
-def parse_dump(text):
-    """Parse -d output: blocks of "TID[*]:" plus frames innermost first,
-    separated by exactly one empty line."""
+def dump_blocks(text):
+    """The blocks of -d output: (thread id, holds the GIL, its lines), the
+    blocks separated by exactly one empty line."""
     if text == "":
         return []
     assert text.endswith("\n") and not text.endswith("\n\n"), \
         "dump must end with one newline and no empty line: %r" % text[-40:]
-    threads = []
+    blocks = []
     for block in text[:-1].split("\n\n"):
         lines = block.split("\n")
         m = re.match(r"^([0-9]+)(\*?):$", lines[0])
         assert m, "thread header %r is not 'THREADID[*]:'" % lines[0]
         assert len(lines) > 1, "thread %s has no frames" % m.group(1)
-        frames = [parse_frame(line) for line in lines[1:]]
-        threads.append(DumpThread(int(m.group(1)), m.group(2) == "*", frames))
+        blocks.append((int(m.group(1)), m.group(2) == "*", lines[1:]))
+    return blocks
+
+
+def parse_dump(text):
+    """Parse -d output: blocks of "TID[*]:" plus frames innermost first."""
+    return [DumpThread(tid, holder, [parse_frame(line) for line in lines])
+            for tid, holder, lines in dump_blocks(text)]
+
+
+class LocalsThread(object):
+    __slots__ = ("tid", "holder", "frames")
+
+    def __init__(self, tid, holder, frames):
+        self.tid, self.holder, self.frames = tid, holder, frames
+
+
+VAR_RE = re.compile(r"^    ([^ ]+) = (.*)$")
+
+
+def parse_dump_locals(text):
+    """Parse -d --locals output: as parse_dump, each frame followed by its
+    variables, "    NAME = REPR" a line (or "    (variables not
+    readable)"). Frames come back as (Frame, [(name, repr)] or None)."""
+    threads = []
+    for tid, holder, lines in dump_blocks(text):
+        frames = []
+        for line in lines:
+            if not line.startswith("    "):
+                frames.append((parse_frame(line), []))
+                continue
+            assert frames, "variable %r before any frame" % line
+            if line == "    (variables not readable)":
+                frames[-1] = (frames[-1][0], None)
+                continue
+            var = VAR_RE.match(line)
+            assert var and frames[-1][1] is not None, "bad variable line %r" % line
+            frames[-1][1].append((var.group(1), var.group(2)))
+        threads.append(LocalsThread(tid, holder, frames))
     return threads
 
 

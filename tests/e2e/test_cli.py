@@ -29,6 +29,7 @@ HELP_OPTIONS = [
     "-o, --output=PATH", "-p, --pid=PID", "-r, --rate=RATE",
     "-s, --seconds=SECS", "-t, --trace", "-v, --version",
     "-x, --exclude-idle", "--abi", "--flamechart", "--qualname",
+    "--top", "--locals", "--json",
 ]
 
 

@@ -12,6 +12,11 @@
 #   pystr      strings of each kind, lone surrogates, invalid UTF-8
 #   pywalk     an interpreter laid out for each offset table by
 #              BUILDDIR/tests/fuzz/pywalk-seeds, and a null one
+#   pyrepr     ints (both size encodings), floats, str of each kind, bytes,
+#              container items, type names, for each offset table
+#   pylocals   the frames BUILDDIR/tests/unit/test-pylocals lays out for
+#              every offset table (its PYLOCALS_SEEDS)
+#   json       flags, then names, control characters, markup, malformed UTF-8
 # Interpreters that are absent are skipped; seeds are rewritten each run.
 set -e
 me=make-seeds.sh
@@ -28,7 +33,7 @@ for py in "$root"/versions/*/bin/python[23].[0-9]* /usr/bin/python[23].[0-9]*; d
 	esac
 done
 
-for h in elf maps linetable pystr pywalk; do
+for h in elf maps linetable pystr pywalk pyrepr pylocals json; do
 	rm -rf "${out:?}/$h"
 	mkdir -p "$out/$h"
 done
@@ -108,7 +113,32 @@ write("pystr", "odd-length", b"\2abc")
 # null interpreter list, the shortest valid sample.
 for i in range(16):
     write("pywalk", "null-%d" % i, bytes([i]) + bytes(64))
+
+# pyrepr: table, decoder (and kind bits), width, object bytes
+head = bytes(16)
+for t in range(11):
+    two = head + struct.pack("<q", 2) + struct.pack("<II", 123456789, 7)
+    tag = head + struct.pack("<Q", 2 << 3 | 2) + struct.pack("<II", 123456789, 7)
+    write("pyrepr", "int-%d" % t, bytes([t, 0, 60]) + two)
+    write("pyrepr", "int-tag-%d" % t, bytes([t, 0, 5]) + tag)
+    write("pyrepr", "int27-%d" % t, bytes([t, 1, 60]) + head + struct.pack("<q", -42))
+    write("pyrepr", "float-%d" % t, bytes([t, 2, 60]) + head + struct.pack("<d", 0.1))
+for i, s in enumerate(strings):
+    write("pyrepr", "str1-%d" % i, bytes([9, 3, 60]) + s.encode("utf-8"))
+    write("pyrepr", "str2-%d" % i, bytes([9, 3 | 1 << 6, 3]) + s.encode("utf-16-le"))
+write("pyrepr", "bytes", bytes([9, 4, 60]) + b"it's\0\xff\"")
+write("pyrepr", "list", bytes([9, 6 | 1 << 3 | 4, 60]) + b"1\0'a'\0None")
+write("pyrepr", "dict", bytes([9, 6 | 2 << 3 | 4, 60]) + b"'k'\x001")
+write("pyrepr", "other", bytes([9, 7, 60]) + b"collections.deque\0")
+
+for i, s in enumerate([b"", b"main", b"caf\xc3\xa9 \"q\" \\", b"\x00\x01\x1f\x7f",
+                       b"\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82"]):
+    write("json", "s%d" % i, b"\0" + s)
+    write("json", "m%d" % i, b"\1<a>&" + s)
 PY
+if [ -x "$build/tests/unit/test-pylocals" ]; then
+	PYLOCALS_SEEDS="$out/pylocals" "$build/tests/unit/test-pylocals" >/dev/null || true
+fi
 if [ -x "$build/tests/fuzz/pywalk-seeds" ]; then
 	"$build/tests/fuzz/pywalk-seeds" "$out/pywalk"
 fi

@@ -16,13 +16,17 @@
 #include "pyops.h"
 
 /* Every field of struct pyoffsets that headers can confirm, by its own name. */
-#define U32(name) { #name, offsetof(struct pyoffsets, name), 4 }
-#define U8(name) { #name, offsetof(struct pyoffsets, name), 1 }
+#define U32(name) { #name, offsetof(struct pyoffsets, name), 4, FOR_ALL }
+#define U8(name, which) { #name, offsetof(struct pyoffsets, name), 1, which }
+
+/* Which versions a uint8_t field means something for. */
+enum which { FOR_ALL, FOR_PEP393, FOR_PY27 };
 
 struct field {
 	const char *name;
 	size_t at;
 	size_t width;	/* 1 (uint8_t) or 4 (uint32_t, PYOFF_NONE = absent) */
+	enum which which;
 };
 
 static const struct field fields[] = {
@@ -37,13 +41,33 @@ static const struct field fields[] = {
 	U32(co_firsttraceable), U32(co_code_adaptive), U32(co_code), U32(co_units), U32(co_size),
 	U32(ob_refcnt), U32(ob_type), U32(bytes_size), U32(bytes_data), U32(str_length), U32(str_state),
 	U32(str_ascii_data), U32(str_compact_data), U32(str_legacy_data),
-	U8(str_kind_shift), U8(str_compact_shift), U8(str_ascii_shift),
+	U8(str_kind_shift, FOR_PEP393), U8(str_compact_shift, FOR_PEP393),
+	U8(str_ascii_shift, FOR_PEP393),
+	U32(fr_localsplus), U32(co_nlocals), U32(co_varnames), U32(co_cellvars), U32(co_freevars),
+	U32(co_nlocalsplus), U32(co_localsplusnames), U32(co_localspluskinds), U32(co_argcount),
+	U32(co_kwonlyargcount), U32(co_flags),
+	U32(tp_name), U32(var_size), U32(float_value), U32(cell_ref), U32(long_size),
+	U32(long_digits), U32(int27_value), U32(uni27_length), U32(uni27_data),
+	U32(tuple_items), U32(list_items), U32(set_fill), U32(set_used), U32(set_mask),
+	U32(set_table), U32(se_key), U32(se_size), U32(dict_used), U32(dict_mask),
+	U32(dict_table), U32(dict_keys), U32(dict_values), U32(dk_size), U32(dk_log2_size),
+	U32(dk_log2_index_bytes), U32(dk_kind), U32(dk_nentries), U32(dk_indices), U32(de_key),
+	U32(de_value), U32(de_size), U32(due_key), U32(due_value), U32(due_size),
+	U8(long_shift, FOR_ALL), U8(uni27_kind, FOR_PY27),
 };
 
-/* The state-word shifts mean something only for PEP 393 strings. */
+/* The state-word shifts mean something only for PEP 393 strings, the
+ * width of a Py_UNICODE only for 2.7. */
 static bool applies(const struct pyoffsets *t, const struct field *f)
 {
-	return f->width == 4 || t->str_model == STR_PEP393;
+	switch (f->which) {
+	case FOR_PEP393:
+		return t->str_model == STR_PEP393;
+	case FOR_PY27:
+		return t->str_model == STR_BYTES27;
+	default:
+		return true;
+	}
 }
 
 static void dump(const struct pyoffsets *t)

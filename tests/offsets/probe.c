@@ -10,7 +10,10 @@
  * linked against libpython, it only uses offsetof and sizeof.
  *
  * Output: "name value" must equal the table; "name low high" (fr_size only)
- * means the table value must lie in [low, high].
+ * means the table value must lie in [low, high]; "name -" means these
+ * headers cannot say (the struct is private to a .c file: the dict keys
+ * object of 3.6 - 3.10, Objects/dict-common.h), so the table's value is
+ * left to the end-to-end locals tests, which read real dicts.
  *
  * Debian configures 3.14 and 3.15 with -D_Py_TIER2=3 -D_Py_JIT on the command
  * line; they change only sizes not printed here (_PyThreadStateImpl and the
@@ -55,6 +58,13 @@
 #endif
 #if PY_AT_LEAST(3, 14)
 #include <internal/pycore_stackref.h>
+#endif
+#if PY_AT_LEAST(3, 11)
+#include <internal/pycore_dict.h>
+#include <internal/pycore_code.h>
+#endif
+#if !PY_AT_LEAST(3, 11)
+#include <longintrepr.h>
 #endif
 
 #define OUT(name, value) printf("%s %zu\n", name, (size_t)(value))
@@ -237,6 +247,94 @@ static void print_objects(void)
 #endif
 }
 
+/* What the locals reader needs of frames and code objects. */
+static void print_locals(void)
+{
+#if PY_AT_LEAST(3, 11)
+	OFF("fr_localsplus", _PyInterpreterFrame, localsplus);
+	OFF("co_nlocalsplus", PyCodeObject, co_nlocalsplus);
+	OFF("co_localsplusnames", PyCodeObject, co_localsplusnames);
+	OFF("co_localspluskinds", PyCodeObject, co_localspluskinds);
+#else
+	OFF("fr_localsplus", PyFrameObject, f_localsplus);
+	OFF("co_nlocals", PyCodeObject, co_nlocals);
+	OFF("co_varnames", PyCodeObject, co_varnames);
+	OFF("co_cellvars", PyCodeObject, co_cellvars);
+	OFF("co_freevars", PyCodeObject, co_freevars);
+#endif
+	OFF("co_argcount", PyCodeObject, co_argcount);
+#if PY_MAJOR_VERSION >= 3
+	OFF("co_kwonlyargcount", PyCodeObject, co_kwonlyargcount);
+#endif
+	OFF("co_flags", PyCodeObject, co_flags);
+}
+
+/* Numbers, cells and the type name of an object. */
+static void print_scalars(void)
+{
+	OFF("tp_name", PyTypeObject, tp_name);
+	OFF("var_size", PyVarObject, ob_size);
+	OFF("float_value", PyFloatObject, ob_fval);
+	OFF("cell_ref", PyCellObject, ob_ref);
+	OUT("long_shift", PyLong_SHIFT);
+#if PY_AT_LEAST(3, 12)
+	OFF("long_size", PyLongObject, long_value.lv_tag);
+	OFF("long_digits", PyLongObject, long_value.ob_digit);
+#elif PY_MAJOR_VERSION == 2
+	OFF("long_size", PyLongObject, ob_size);	/* PyObject_VAR_HEAD spelt out */
+	OFF("long_digits", PyLongObject, ob_digit);
+#else
+	OFF("long_size", PyLongObject, ob_base.ob_size);
+	OFF("long_digits", PyLongObject, ob_digit);
+#endif
+#if PY_MAJOR_VERSION == 2
+	OFF("int27_value", PyIntObject, ob_ival);
+	OFF("uni27_length", PyUnicodeObject, length);
+	OFF("uni27_data", PyUnicodeObject, str);
+	OUT("uni27_kind", Py_UNICODE_SIZE);
+#endif
+}
+
+/* Tuples, lists, sets and dicts, down to their entries. */
+static void print_containers(void)
+{
+	OFF("tuple_items", PyTupleObject, ob_item);
+	OFF("list_items", PyListObject, ob_item);
+	OFF("set_fill", PySetObject, fill);
+	OFF("set_used", PySetObject, used);
+	OFF("set_mask", PySetObject, mask);
+	OFF("set_table", PySetObject, table);
+	OFF("se_key", setentry, key);
+	OUT("se_size", sizeof(setentry));
+	OFF("dict_used", PyDictObject, ma_used);
+#if PY_MAJOR_VERSION == 2
+	OFF("dict_mask", PyDictObject, ma_mask);
+	OFF("dict_table", PyDictObject, ma_table);
+	OFF("de_key", PyDictEntry, me_key);
+	OFF("de_value", PyDictEntry, me_value);
+	OUT("de_size", sizeof(PyDictEntry));
+#else
+	OFF("dict_keys", PyDictObject, ma_keys);
+	OFF("dict_values", PyDictObject, ma_values);
+#endif
+#if PY_AT_LEAST(3, 11)
+	OFF("dk_log2_size", PyDictKeysObject, dk_log2_size);
+	OFF("dk_log2_index_bytes", PyDictKeysObject, dk_log2_index_bytes);
+	OFF("dk_kind", PyDictKeysObject, dk_kind);
+	OFF("dk_nentries", PyDictKeysObject, dk_nentries);
+	OFF("dk_indices", PyDictKeysObject, dk_indices);
+	OFF("de_key", PyDictKeyEntry, me_key);
+	OFF("de_value", PyDictKeyEntry, me_value);
+	OUT("de_size", sizeof(PyDictKeyEntry));
+	OFF("due_key", PyDictUnicodeEntry, me_key);
+	OFF("due_value", PyDictUnicodeEntry, me_value);
+	OUT("due_size", sizeof(PyDictUnicodeEntry));
+#elif PY_MAJOR_VERSION >= 3
+	/* Objects/dict-common.h, not installed */
+	puts("dk_size -\ndk_nentries -\ndk_indices -\nde_key -\nde_value -\nde_size -");
+#endif
+}
+
 int main(void)
 {
 	print_abi();
@@ -246,5 +344,8 @@ int main(void)
 	print_frame();
 	print_code();
 	print_objects();
+	print_locals();
+	print_scalars();
+	print_containers();
 	return 0;
 }

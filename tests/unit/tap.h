@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static int tap_count, tap_failed;
 
@@ -33,6 +34,15 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 }
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Whether `got` is `want`; if not, both are shown as a diagnostic. */
+static inline int same_text(const char *got, const char *want)
+{
+	if (strcmp(got, want) == 0)
+		return 1;
+	printf("#   got  '%s'\n#   want '%s'\n", got, want);
+	return 0;
+}
 
 static inline int done_testing(void)
 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test-json.c - JSON string escaping and the UTF-8 check under it. */
+/* test-json.c - JSON string escaping, the UTF-8 check under it, and
+ * documents: commas and indentation. */
 #include "compat.h"
 
 #include <string.h>
@@ -60,6 +61,38 @@ static void test_valid_len(void)
 	   "U+FFFD is valid, a 0xF5 lead is not");
 }
 
+static void test_document(void)
+{
+	struct strbuf sb;
+	struct json j;
+	const char *want = "{\n  \"a\": 1,\n  \"b\": [\n    -2,\n    true,\n    null,\n    \"x\"\n  ],\n"
+			   "  \"c\": {},\n  \"d\": []\n}";
+
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_object(&j);
+	json_key(&j, "a");
+	json_u64(&j, 1);
+	json_key(&j, "b");
+	json_array(&j);
+	json_i64(&j, -2);
+	json_bool(&j, true);
+	json_cstr(&j, NULL);
+	json_str(&j, "x", 1);
+	json_end_array(&j);
+	json_key(&j, "c");
+	json_object(&j);
+	json_end_object(&j);
+	json_key(&j, "d");
+	json_array(&j);
+	json_end_array(&j);
+	json_end_object(&j);
+	ok(strcmp(sb.buf, want) == 0, "members, items, commas and indentation");
+	if (strcmp(sb.buf, want))
+		printf("# got:\n%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	struct strbuf sb;
@@ -67,6 +100,7 @@ int main(void)
 	test_plain();
 	test_utf8();
 	test_valid_len();
+	test_document();
 	strbuf_init(&sb);
 	json_add_cstr(&sb, "x", 0);
 	json_add_cstr(&sb, "y", 0);

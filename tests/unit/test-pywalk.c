@@ -13,18 +13,18 @@
 #include "linetable.h"
 #include "pyops.h"
 #include "pywalk.h"
+#include "fakeheap.h"
 #include "tap.h"
 
-#define BASE 0x7f0000100000ull
-#define HEAP (1u << 20)
+#define BASE FAKEHEAP_BASE
+#define HEAP FAKEHEAP_SIZE
 #define CODE_TYPE 0x5001000ull
 #define STR_TYPE 0x5002000ull
 #define FRAME_TYPE 0x5003000ull
 #define CODE_UNITS 32		/* every fake code object's bytecode */
 
 struct fake {
-	uint8_t *mem;
-	size_t top;
+	struct fakeheap heap;
 	struct remote_region region;
 	struct remote r;
 	struct pyloc loc;
@@ -33,41 +33,15 @@ struct fake {
 	struct pysample s;
 };
 
-static uint64_t alloc(struct fake *f, size_t n)
-{
-	uint64_t at = BASE + f->top;
-
-	f->top += (n + 15) & ~(size_t)15;
-	if (f->top > HEAP)
-		abort();
-	return at;
-}
-
-static void put(struct fake *f, uint64_t addr, uint32_t off, const void *v, size_t n)
-{
-	memcpy(f->mem + (addr - BASE) + off, v, n);
-}
-
-static void put_ptr(struct fake *f, uint64_t addr, uint32_t off, uint64_t v)
-{
-	put(f, addr, off, &v, 8);
-}
-
-static void put_i32(struct fake *f, uint64_t addr, uint32_t off, int32_t v)
-{
-	put(f, addr, off, &v, 4);
-}
-
 static void fake_init(struct fake *f, const struct pyoffsets *t)
 {
 	memset(f, 0, sizeof *f);
-	f->mem = calloc(1, HEAP);
-	f->top = 16;
+	fakeheap_init(&f->heap, 16);
 	f->loc.off = *t;
 	f->loc.code_type = CODE_TYPE;
 	f->loc.str_type = STR_TYPE;
 	f->loc.frame_type = FRAME_TYPE;
-	f->region = (struct remote_region){ BASE, f->mem, HEAP };
+	f->region = (struct remote_region){ BASE, f->heap.mem, HEAP };
 	remote_open_image(&f->r, &f->region, 1);
 	stacks_init(&f->st, false);
 	pysample_init(&f->s);
@@ -83,7 +57,7 @@ static void fake_release(struct fake *f)
 	pywalk_release(&f->w);
 	pysample_release(&f->s);
 	stacks_release(&f->st);
-	free(f->mem);
+	free(f->heap.mem);
 }
 
 /* A str: a compact ASCII PEP 393 object, or a 2.7 PyStringObject. */
@@ -94,29 +68,29 @@ static uint64_t make_str(struct fake *f, const char *s)
 	uint64_t a;
 
 	if (o->str_model == STR_BYTES27) {
-		a = alloc(f, o->bytes_data + n + 1);
-		put_ptr(f, a, o->bytes_size, n);
-		put(f, a, o->bytes_data, s, n);
+		a = fakeheap_alloc(&f->heap, o->bytes_data + n + 1);
+		fakeheap_put_ptr(&f->heap, a, o->bytes_size, n);
+		fakeheap_put(&f->heap, a, o->bytes_data, s, n);
 	} else {
 		uint32_t state = (1u << o->str_kind_shift) | (1u << o->str_compact_shift) |
 				 (1u << o->str_ascii_shift);
 
-		a = alloc(f, o->str_ascii_data + n + 1);
-		put_ptr(f, a, o->str_length, n);
-		put(f, a, o->str_state, &state, 4);
-		put(f, a, o->str_ascii_data, s, n);
+		a = fakeheap_alloc(&f->heap, o->str_ascii_data + n + 1);
+		fakeheap_put_ptr(&f->heap, a, o->str_length, n);
+		fakeheap_put(&f->heap, a, o->str_state, &state, 4);
+		fakeheap_put(&f->heap, a, o->str_ascii_data, s, n);
 	}
-	put_ptr(f, a, o->ob_type, STR_TYPE);
+	fakeheap_put_ptr(&f->heap, a, o->ob_type, STR_TYPE);
 	return a;
 }
 
 static uint64_t make_bytes(struct fake *f, const uint8_t *b, size_t n)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t a = alloc(f, o->bytes_data + n + 1);
+	uint64_t a = fakeheap_alloc(&f->heap, o->bytes_data + n + 1);
 
-	put_ptr(f, a, o->bytes_size, n);
-	put(f, a, o->bytes_data, b, n);
+	fakeheap_put_ptr(&f->heap, a, o->bytes_size, n);
+	fakeheap_put(&f->heap, a, o->bytes_data, b, n);
 	return a;
 }
 
@@ -167,27 +141,27 @@ static void fill_calls(struct fake *f, uint64_t c)
 	call_op(o, &op, &before);
 	for (int at = 0; at < 2 * CODE_UNITS; at += 2)
 		if (at - before >= 0 && at != NOT_CALLING_1 && at != NOT_CALLING_2)
-			put(f, c, o->co_code_adaptive + (uint32_t)(at - before), &op, 1);
+			fakeheap_put(&f->heap, c, o->co_code_adaptive + (uint32_t)(at - before), &op, 1);
 }
 
 static uint64_t make_code(struct fake *f, const char *file, const char *name, int first)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t c = alloc(f, o->co_size + 2 * CODE_UNITS);
+	uint64_t c = fakeheap_alloc(&f->heap, o->co_size + 2 * CODE_UNITS);
 	uint8_t bytecode[2 * CODE_UNITS] = { 0 };
 
-	put_ptr(f, c, o->ob_type, CODE_TYPE);
+	fakeheap_put_ptr(&f->heap, c, o->ob_type, CODE_TYPE);
 	if (o->co_code != PYOFF_NONE)
-		put_ptr(f, c, o->co_code, make_bytes(f, bytecode, sizeof bytecode));
+		fakeheap_put_ptr(&f->heap, c, o->co_code, make_bytes(f, bytecode, sizeof bytecode));
 	else
-		put_ptr(f, c, o->co_units, CODE_UNITS);
+		fakeheap_put_ptr(&f->heap, c, o->co_units, CODE_UNITS);
 	fill_calls(f, c);
-	put_ptr(f, c, o->co_filename, make_str(f, file));
-	put_ptr(f, c, o->co_name, make_str(f, name));
+	fakeheap_put_ptr(&f->heap, c, o->co_filename, make_str(f, file));
+	fakeheap_put_ptr(&f->heap, c, o->co_name, make_str(f, name));
 	if (o->co_qualname != PYOFF_NONE)
-		put_ptr(f, c, o->co_qualname, make_str(f, name));
-	put_ptr(f, c, o->co_linetable, make_table(f));
-	put_i32(f, c, o->co_firstlineno, first);
+		fakeheap_put_ptr(&f->heap, c, o->co_qualname, make_str(f, name));
+	fakeheap_put_ptr(&f->heap, c, o->co_linetable, make_table(f));
+	fakeheap_put_i32(&f->heap, c, o->co_firstlineno, first);
 	return c;
 }
 
@@ -207,22 +181,22 @@ static uint64_t make_frame(struct fake *f, const struct spec *sp, uint64_t back)
 {
 	const struct pyoffsets *o = &f->loc.off;
 	uint64_t code = sp->file ? make_code(f, sp->file, sp->name, sp->first) : 0;
-	uint64_t fr = alloc(f, 512);
+	uint64_t fr = fakeheap_alloc(&f->heap, 512);
 
-	put_ptr(f, fr, o->fr_back, back);
+	fakeheap_put_ptr(&f->heap, fr, o->fr_back, back);
 	if (o->frame_model == FRAME_OBJECT) {
-		put_ptr(f, fr, o->ob_refcnt, 1);
-		put_ptr(f, fr, o->ob_type, FRAME_TYPE);
+		fakeheap_put_ptr(&f->heap, fr, o->ob_refcnt, 1);
+		fakeheap_put_ptr(&f->heap, fr, o->ob_type, FRAME_TYPE);
 		if (back)
-			put_ptr(f, back, o->ob_refcnt, 2);
-		put_ptr(f, fr, o->fr_code, code);
-		put_i32(f, fr, o->fr_lasti, sp->addr / (int)o->lasti_scale);
+			fakeheap_put_ptr(&f->heap, back, o->ob_refcnt, 2);
+		fakeheap_put_ptr(&f->heap, fr, o->fr_code, code);
+		fakeheap_put_i32(&f->heap, fr, o->fr_lasti, sp->addr / (int)o->lasti_scale);
 		return fr;
 	}
 	/* 3.14+ tag the executable reference; the walker must clear the bits */
-	put_ptr(f, fr, o->fr_code, code | (o->exe_tag_mask ? 1 : 0));
-	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)sp->addr);
-	put(f, fr, o->fr_owner, &sp->owner, 1);
+	fakeheap_put_ptr(&f->heap, fr, o->fr_code, code | (o->exe_tag_mask ? 1 : 0));
+	fakeheap_put_ptr(&f->heap, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)sp->addr);
+	fakeheap_put(&f->heap, fr, o->fr_owner, &sp->owner, 1);
 	return fr;
 }
 
@@ -239,23 +213,23 @@ static uint64_t make_chain(struct fake *f, const struct spec *sp, size_t n)
 static uint64_t make_thread(struct fake *f, uint64_t interp, uint64_t top, uint64_t tid)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t ts = alloc(f, 1024), head;
+	uint64_t ts = fakeheap_alloc(&f->heap, 1024), head;
 
-	put_ptr(f, ts, o->ts_interp, interp);
-	put_ptr(f, ts, o->ts_thread_id, tid);
+	fakeheap_put_ptr(&f->heap, ts, o->ts_interp, interp);
+	fakeheap_put_ptr(&f->heap, ts, o->ts_thread_id, tid);
 	if (o->frame_model == FRAME_OBJECT) {
-		put_ptr(f, ts, o->ts_frame, top);
+		fakeheap_put_ptr(&f->heap, ts, o->ts_frame, top);
 	} else if (o->frame_model == FRAME_CFRAME) {
-		uint64_t cf = alloc(f, 64);
+		uint64_t cf = fakeheap_alloc(&f->heap, 64);
 
-		put_ptr(f, cf, o->cframe_current_frame, top);
-		put_ptr(f, ts, o->ts_cframe, cf);
+		fakeheap_put_ptr(&f->heap, cf, o->cframe_current_frame, top);
+		fakeheap_put_ptr(&f->heap, ts, o->ts_cframe, cf);
 	} else {
-		put_ptr(f, ts, o->ts_current_frame, top);
+		fakeheap_put_ptr(&f->heap, ts, o->ts_current_frame, top);
 	}
-	memcpy(&head, f->mem + (interp - BASE) + o->is_tstate_head, 8);
-	put_ptr(f, ts, o->ts_next, head);
-	put_ptr(f, interp, o->is_tstate_head, ts);
+	memcpy(&head, f->heap.mem + (interp - BASE) + o->is_tstate_head, 8);
+	fakeheap_put_ptr(&f->heap, ts, o->ts_next, head);
+	fakeheap_put_ptr(&f->heap, interp, o->is_tstate_head, ts);
 	return ts;
 }
 
@@ -263,18 +237,18 @@ static uint64_t make_thread(struct fake *f, uint64_t interp, uint64_t top, uint6
 static uint64_t make_interp(struct fake *f)
 {
 	const struct pyoffsets *o = &f->loc.off;
-	uint64_t interp = alloc(f, 8192);
+	uint64_t interp = fakeheap_alloc(&f->heap, 8192);
 
 	if (o->rt_interp_head != PYOFF_NONE) {
-		f->loc.runtime = alloc(f, 2048);
-		put_ptr(f, f->loc.runtime, o->rt_interp_head, interp);
+		f->loc.runtime = fakeheap_alloc(&f->heap, 2048);
+		fakeheap_put_ptr(&f->heap, f->loc.runtime, o->rt_interp_head, interp);
 	} else {
-		f->loc.interp_head = alloc(f, 8);
-		f->loc.tstate_current = alloc(f, 8);
-		put_ptr(f, f->loc.interp_head, 0, interp);
+		f->loc.interp_head = fakeheap_alloc(&f->heap, 8);
+		f->loc.tstate_current = fakeheap_alloc(&f->heap, 8);
+		fakeheap_put_ptr(&f->heap, f->loc.interp_head, 0, interp);
 	}
 	if (o->gil_model == GIL_INTERP)
-		put_ptr(f, interp, o->is_ceval_gil, alloc(f, 64));
+		fakeheap_put_ptr(&f->heap, interp, o->is_ceval_gil, fakeheap_alloc(&f->heap, 64));
 	return interp;
 }
 
@@ -285,15 +259,15 @@ static void set_holder(struct fake *f, uint64_t interp, uint64_t ts)
 
 	switch (o->gil_model) {
 	case GIL_TSTATE_CURRENT:
-		put_ptr(f, f->loc.tstate_current, 0, ts);
+		fakeheap_put_ptr(&f->heap, f->loc.tstate_current, 0, ts);
 		break;
 	case GIL_RUNTIME:
-		put_ptr(f, f->loc.runtime, o->rt_tstate_current, ts);
+		fakeheap_put_ptr(&f->heap, f->loc.runtime, o->rt_tstate_current, ts);
 		break;
 	case GIL_INTERP:
-		memcpy(&gil, f->mem + (interp - BASE) + o->is_ceval_gil, 8);
-		put_i32(f, gil, o->gil_locked, ts != 0);
-		put_ptr(f, gil, o->gil_holder, ts);
+		memcpy(&gil, f->heap.mem + (interp - BASE) + o->is_ceval_gil, 8);
+		fakeheap_put_i32(&f->heap, gil, o->gil_locked, ts != 0);
+		fakeheap_put_ptr(&f->heap, gil, o->gil_holder, ts);
 		break;
 	}
 }
@@ -313,15 +287,34 @@ static const struct spec thread_a[] = {
 };
 static const struct spec thread_b[] = { { "worker.py", "run", 30, 2, 0 } };
 
+static uint64_t back_of(struct fake *f, uint64_t fr)
+{
+	uint64_t back;
+
+	memcpy(&back, f->heap.mem + (fr - BASE) + f->loc.off.fr_back, 8);
+	return back;
+}
+
+/* The frame read as frames[i] of thread `th`: its address and code object. */
+static bool found_at(const struct fake *f, const struct pythread *th, uint32_t i, uint64_t frame)
+{
+	const struct pyframe *p = &f->s.found[th->first + i];
+	uint64_t code;
+
+	memcpy(&code, f->heap.mem + (frame - BASE) + f->loc.off.fr_code, 8);
+	return p->addr == frame && p->code == (code & ~f->loc.off.exe_tag_mask) && p->code != 0;
+}
+
 static void test_threads(const struct pyoffsets *t)
 {
 	struct fake f;
-	uint64_t interp, a;
+	uint64_t interp, a, top_a;
 	const struct pythread *th;
 
 	fake_init(&f, t);
 	interp = make_interp(&f);
-	a = make_thread(&f, interp, make_chain(&f, thread_a, 3), 111);
+	top_a = make_chain(&f, thread_a, 3);
+	a = make_thread(&f, interp, top_a, 111);
 	make_thread(&f, interp, make_chain(&f, thread_b, 1), 222);
 	fake_walker(&f);
 
@@ -335,6 +328,9 @@ static void test_threads(const struct pyoffsets *t)
 	   frame_is(&f, f.s.frames[th[1].first + 1], "app.py", "outer", 20) &&
 	   frame_is(&f, f.s.frames[th[1].first + 2], "app.py", "<module>", 2),
 	   "%s: frames leaf first with the right lines", t->name);
+	ok(found_at(&f, &th[1], 0, top_a) && found_at(&f, &th[1], 1, back_of(&f, top_a)) &&
+	   found_at(&f, &th[1], 2, back_of(&f, back_of(&f, top_a))),
+	   "%s: each frame shown carries its address and code object", t->name);
 
 	ok(pywalk_sample(&f.w, false, &f.s) == 0 && f.s.nthreads == 0,
 	   "%s: GIL free: no thread without --threads (idle)", t->name);
@@ -355,17 +351,17 @@ static void test_cycle_and_type(const struct pyoffsets *t)
 	fake_init(&f, t);
 	interp = make_interp(&f);
 	top = make_chain(&f, thread_a, 3);
-	put_ptr(&f, top, t->fr_back, top);	/* a frame that is its own caller */
+	fakeheap_put_ptr(&f.heap, top, t->fr_back, top);	/* a frame that is its own caller */
 	make_thread(&f, interp, top, 1);
 	fake_walker(&f);
 	ok(pywalk_sample(&f.w, true, &f.s) == -PF_ETORN, "%s: a looping chain is a torn sample", t->name);
-	put_ptr(&f, top, t->fr_back, 0);
+	fakeheap_put_ptr(&f.heap, top, t->fr_back, 0);
 	ok(pywalk_sample(&f.w, true, &f.s) == 0, "%s: and fine once unlooped", t->name);
 	{
 		uint64_t code;
 
-		memcpy(&code, f.mem + (top - BASE) + t->fr_code, 8);
-		put_ptr(&f, code & ~(uint64_t)7, t->ob_type, 0xdead000);
+		memcpy(&code, f.heap.mem + (top - BASE) + t->fr_code, 8);
+		fakeheap_put_ptr(&f.heap, code & ~(uint64_t)7, t->ob_type, 0xdead000);
 	}
 	ok(pywalk_sample(&f.w, true, &f.s) == -PF_ETORN, "%s: a non-code object is torn, not a frame",
 	   t->name);
@@ -379,20 +375,12 @@ static void set_instr(struct fake *f, uint64_t fr, int addr)
 	uint64_t code;
 
 	if (o->frame_model == FRAME_OBJECT) {
-		put_i32(f, fr, o->fr_lasti, addr / (int)o->lasti_scale);
+		fakeheap_put_i32(&f->heap, fr, o->fr_lasti, addr / (int)o->lasti_scale);
 		return;
 	}
-	memcpy(&code, f->mem + (fr - BASE) + o->fr_code, 8);
+	memcpy(&code, f->heap.mem + (fr - BASE) + o->fr_code, 8);
 	code &= ~o->exe_tag_mask;
-	put_ptr(f, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)addr);
-}
-
-static uint64_t back_of(struct fake *f, uint64_t fr)
-{
-	uint64_t back;
-
-	memcpy(&back, f->mem + (fr - BASE) + f->loc.off.fr_back, 8);
-	return back;
+	fakeheap_put_ptr(&f->heap, fr, o->fr_instr, code + o->co_code_adaptive + (uint64_t)addr);
 }
 
 /* Make frame `fr` look as it does while it runs, not waiting on a call. */
@@ -402,10 +390,10 @@ static void set_running(struct fake *f, uint64_t fr)
 
 	switch (o->caller_model) {
 	case CALLER_REFCNT:
-		put_ptr(f, fr, o->ob_refcnt, 1);
+		fakeheap_put_ptr(&f->heap, fr, o->ob_refcnt, 1);
 		break;
 	case CALLER_STACKTOP:
-		put_i32(f, fr, o->fr_stacktop, -1);
+		fakeheap_put_i32(&f->heap, fr, o->fr_stacktop, -1);
 		break;
 	case CALLER_OPCODE:
 		set_instr(f, fr, NOT_CALLING_2);
@@ -420,9 +408,9 @@ static void set_returned(struct fake *f, uint64_t fr)
 	const struct pyoffsets *o = &f->loc.off;
 
 	if (o->frame_model == FRAME_OBJECT)
-		put_ptr(f, fr, o->ob_refcnt, 0);
+		fakeheap_put_ptr(&f->heap, fr, o->ob_refcnt, 0);
 	else if (o->exe_tag_mask)
-		put_ptr(f, fr, o->fr_code, 0);
+		fakeheap_put_ptr(&f->heap, fr, o->fr_code, 0);
 	else
 		set_running(f, fr);
 }
@@ -483,9 +471,9 @@ static void test_anchor(const struct pyoffsets *t)
 	capture_depth(&f, &whole);
 	ok(capture_depth(&f, &whole) == 3 && whole, "%s: anchored at its outermost frame", t->name);
 	boot = make_frame(&f, &root, 0);
-	put_ptr(&f, module, t->fr_back, boot);
+	fakeheap_put_ptr(&f.heap, module, t->fr_back, boot);
 	if (t->frame_model == FRAME_OBJECT)
-		put_ptr(&f, boot, t->ob_refcnt, 2);
+		fakeheap_put_ptr(&f.heap, boot, t->ob_refcnt, 2);
 	for (int i = 0; i < PYWALK_ANCHOR_MOVES; i++) {
 		depth[i] = capture_depth(&f, &whole);
 		if (i < PYWALK_ANCHOR_MOVES - 1)
@@ -525,12 +513,12 @@ static void test_running_callers(const struct pyoffsets *t)
 	if (t->frame_model == FRAME_OBJECT || t->exe_tag_mask) {
 		set_returned(&f, caller);
 		if (t->frame_model == FRAME_OBJECT)
-			put_ptr(&f, module, t->ob_refcnt, 2);
+			fakeheap_put_ptr(&f.heap, module, t->ob_refcnt, 2);
 		else
 			set_instr(&f, module, 24);
 		ok(capture_depth(&f, &whole) == 1 && f.s.trimmed == 2,
 		   "%s: a returned frame between live ones: the stack ends below it", t->name);
-		put_ptr(&f, module, t->frame_model == FRAME_OBJECT ? t->ob_refcnt : t->fr_code, 0);
+		fakeheap_put_ptr(&f.heap, module, t->frame_model == FRAME_OBJECT ? t->ob_refcnt : t->fr_code, 0);
 		ok(pywalk_capture(&f.w, true, &f.s) == -PF_ETORN,
 		   "%s: a returned outermost frame: torn", t->name);
 	}
@@ -548,14 +536,14 @@ static void test_depth_limit(const struct pyoffsets *t)
 	interp = make_interp(&f);
 	back = make_frame(&f, &sp, 0);
 	for (int i = 1; i < 3000; i++) {	/* frames share one code object */
-		uint64_t fr = alloc(&f, 256);
+		uint64_t fr = fakeheap_alloc(&f.heap, 256);
 
 		if (t->frame_model == FRAME_OBJECT)
-			put_ptr(&f, back, t->ob_refcnt, 2);
-		memcpy(f.mem + (fr - BASE), f.mem + (back - BASE), 256);
-		put_ptr(&f, fr, t->fr_back, back);
+			fakeheap_put_ptr(&f.heap, back, t->ob_refcnt, 2);
+		memcpy(f.heap.mem + (fr - BASE), f.heap.mem + (back - BASE), 256);
+		fakeheap_put_ptr(&f.heap, fr, t->fr_back, back);
 		if (t->frame_model == FRAME_OBJECT)
-			put_ptr(&f, fr, t->ob_refcnt, 1);
+			fakeheap_put_ptr(&f.heap, fr, t->ob_refcnt, 1);
 		back = fr;
 	}
 	make_thread(&f, interp, back, 1);
@@ -590,9 +578,9 @@ static void test_interp_frames(const struct pyoffsets *t)
 	fake_init(&f, t);
 	interp = make_interp(&f);
 	top = make_chain(&f, sp, 4);
-	for (fr = top; fr; memcpy(&fr, f.mem + (fr - BASE) + t->fr_back, 8)) {
-		memcpy(&code, f.mem + (fr - BASE) + t->fr_code, 8);
-		put_i32(&f, code & ~(uint64_t)7, t->co_firsttraceable, 2);	/* RESUME at unit 2 */
+	for (fr = top; fr; memcpy(&fr, f.heap.mem + (fr - BASE) + t->fr_back, 8)) {
+		memcpy(&code, f.heap.mem + (fr - BASE) + t->fr_code, 8);
+		fakeheap_put_i32(&f.heap, code & ~(uint64_t)7, t->co_firsttraceable, 2);	/* RESUME at unit 2 */
 	}
 	make_thread(&f, interp, top, 7);
 	fake_walker(&f);
@@ -620,12 +608,12 @@ static void test_garbage(const struct pyoffsets *t)
 	set_holder(&f, interp, ts);
 	fake_walker(&f);
 	for (int i = 0; i < 2000; i++) {
-		size_t at = (size_t)rand_r(&seed) % f.top;
+		size_t at = (size_t)rand_r(&seed) % f.heap.top;
 		uint64_t v = (uint64_t)rand_r(&seed) << 33 ^ (uint64_t)rand_r(&seed);
 
 		if (i % 3 == 0)	/* sometimes a plausible pointer into the image */
-			v = BASE + (v % f.top);
-		memcpy(f.mem + (at & ~(size_t)7), &v, 8);
+			v = BASE + (v % f.heap.top);
+		memcpy(f.heap.mem + (at & ~(size_t)7), &v, 8);
 		pywalk_sample(&f.w, i & 1, &f.s);
 		survived++;
 	}
