@@ -23,6 +23,7 @@ struct options {
 	bool top;		/* --top: the live view (topview.h) instead of a profile */
 	bool locals;		/* --locals (with -d): each frame's variables */
 	bool json;		/* --json (with -d): the dump as JSON (dumpmodel.h) */
+	bool subprocesses;	/* --subprocesses: every descendant too */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
 
