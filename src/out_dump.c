@@ -16,7 +16,8 @@ static void thread_text(const struct render *r, const struct dump_thread *t,
 	size_t depth, len;
 	const uint32_t *frames = stacks_frames(r->st, t->stack, &depth);
 
-	strbuf_addf(out, "%" PRIu64 "%s:\n", t->thread_id, t->holds_gil ? "*" : "");
+	strbuf_addf(out, "%" PRIu64 "%s%s%s:\n", t->thread_id, t->holds_gil ? "*" : "",
+		    t->label ? " " : "", t->label ? t->label : "");
 	for (size_t i = 0; i < depth; i++) {
 		const char *s = render_frame(r, frames[i], &len);
 

@@ -458,10 +458,14 @@ static int dump_target(struct run *run, struct target *tg)
 
 		if (!t->depth)
 			continue;
+		uint32_t origin = target_origin(tg, &run->st, t);
+		uint32_t root = target_thread_root(tg, &run->sp, t, origin);
+
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth,
-					   target_origin(tg, &run->st, t), 1, 0);
+		dt[n].label = root == UINT32_MAX ? NULL : stacks_str(&run->st,
+							stacks_frame(&run->st, root)->name, NULL);
+		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth, origin, 1, 0);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
@@ -580,7 +584,7 @@ static void run_init(struct run *run, const struct options *o)
 	run->sp = (struct sampling){
 		.st = &run->st, .all_threads = o->threads, .nonblocking = o->nonblocking,
 		.exclude_idle = o->exclude_idle, .qualnames = o->qualnames,
-		.roots = o->subprocesses, .abi = o->abi,
+		.roots = o->subprocesses, .thread_names = o->thread_names, .abi = o->abi,
 		.stopped = &run->stopped, .cycle = &run->cycle,
 	};
 }
