@@ -101,12 +101,12 @@ struct dump_thread {
 	uint64_t thread_id;	/* PyThreadState.thread_id (pthread_t) */
 	bool holds_gil;
 	uint32_t stack;		/* stack id; threads without frames are left out */
-	const char *label;	/* --thread-names: thread TID "NAME", else NULL */
 };
 
 /*
- * out_dump - for each thread: "THREADID[*]:\n" (with a label,
- * "THREADID[*] LABEL:\n"), then one frame per line,
+ * out_dump - for each thread: "THREADID[*]:\n" ("THREADID[*] LABEL:\n"
+ * when its stack ends in a thread root: --thread-names), then one frame
+ * per line,
  * innermost first, always with line numbers; an empty line between threads,
  * none after the last.
  */

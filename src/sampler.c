@@ -460,12 +460,16 @@ static int dump_target(struct run *run, struct target *tg)
 			continue;
 		uint32_t origin = target_origin(tg, &run->st, t);
 		uint32_t root = target_thread_root(tg, &run->sp, t, origin);
+		uint32_t *frames = xmalloc((t->depth + 1) * sizeof *frames);
 
+		/* the thread's root, if any, ends its stack: out_dump's header */
+		memcpy(frames, tg->s.frames + t->first, t->depth * sizeof *frames);
+		frames[t->depth] = root;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n].label = root == UINT32_MAX ? NULL : stacks_str(&run->st,
-							stacks_frame(&run->st, root)->name, NULL);
-		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth, origin, 1, 0);
+		dt[n++].stack = stacks_add(&run->st, frames, t->depth + (root != UINT32_MAX),
+					   origin, 1, 0);
+		free(frames);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);

@@ -5,6 +5,7 @@ show the new one), the TID the thread itself reports; the names head the
 threads of -d, follow the process root with --subprocesses, and label the
 threads of the speedscope, Chrome and pprof writers."""
 
+import collections
 import re
 
 import formats
@@ -48,10 +49,9 @@ def thread_root(frames):
 
 def roots(prof):
     """{(tid, name): samples}"""
-    seen = {}
+    seen = collections.Counter()
     for stack, count in prof.stacks:
-        key = thread_root(stack)
-        seen[key] = seen.get(key, 0) + count
+        seen[thread_root(stack)] += count
     return seen
 
 
