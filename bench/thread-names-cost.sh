@@ -1,16 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # What --thread-names costs a sample: pyflame's CPU time (user + system)
-# per sample, with and without it, over RUNS alternating runs of SECONDS at
-# 1 kHz with --threads against tests/e2e/targets/named_threads.py (five
+# per sample, with and without it, over RUNS alternating runs of SECONDS,
+# one sample every RATE seconds (default 0.001), with --threads against tests/e2e/targets/named_threads.py (five
 # threads, one renamed during each run), and the medians. Run from a build
 # directory:
-#   sh ../bench/thread-names-cost.sh [PYTHON] [SECONDS] [RUNS]
+#   sh ../bench/thread-names-cost.sh [PYTHON] [SECONDS] [RUNS] [RATE]
 set -e
 src=$(cd "$(dirname "$0")/.." && pwd)
 py=${1:-/usr/bin/python3}
 secs=${2:-10}
 runs=${3:-7}
+rate=${4:-0.001}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -20,7 +21,7 @@ run() {
 		--seconds $((secs + 30)) >"$out/ready" &
 	target=$!
 	while [ ! -s "$out/ready" ]; do sleep 0.1; done
-	/usr/bin/time -f "%U %S" -o "$out/time" ./src/pyflame "$@" --threads -r 0.001 \
+	/usr/bin/time -f "%U %S" -o "$out/time" ./src/pyflame "$@" --threads -r "$rate" \
 		-s "$secs" -o "$out/prof" -p "$target" 2>"$out/stats" --stats
 	kill "$target"
 	wait "$target" 2>/dev/null || true

@@ -132,7 +132,8 @@ static int dict_find(struct pythreads *pt, uint64_t dict, const char *key, uint6
 	if ((rc = read_entries(pt, dict, &k, &values)) < 0)
 		return rc;
 	for (size_t i = 0; i < k.nentries; i++) {
-		if (!threadname_entry(&k, pt->buf, pt->buf_cap, i, &kp, value) || !str_is(pt, kp, key))
+		if (!threadname_entry(&k, pt->buf, threadname_keys_bytes(&k), i, &kp, value) ||
+		    !str_is(pt, kp, key))
 			continue;
 		if (values)
 			return read_ptr(pt, values + pt->lay.values_items + 8 * i, value);
@@ -222,7 +223,7 @@ static int shared_index(struct pythreads *pt, uint64_t keys, int64_t *ix)
 	pt->keys = keys;
 	pt->keys_ix = -1;
 	for (size_t i = 0; i < k.nentries && pt->keys_ix < 0; i++)
-		if (threadname_entry(&k, pt->buf, pt->buf_cap, i, &kp, &v) &&
+		if (threadname_entry(&k, pt->buf, threadname_keys_bytes(&k), i, &kp, &v) &&
 		    str_is(pt, kp, pt->lay.name_attr))
 			pt->keys_ix = (int64_t)i;
 	return shared_index(pt, keys, ix);
@@ -290,6 +291,20 @@ static int name_object(struct pythreads *pt, uint64_t obj, uint64_t *out)
 
 /* ------------------------------------------------------------ entries */
 
+/* Full: forget the threads `_active` no longer lists (ended ones). */
+static void evict(struct pythreads *pt)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < pt->n; i++) {
+		if (pt->v[i].in_active)
+			pt->v[kept++] = pt->v[i];
+		else
+			strbuf_release(&pt->v[i].name);
+	}
+	pt->n = kept;
+}
+
 static struct pythreads_entry *entry_of(struct pythreads *pt, uint64_t ident, bool add)
 {
 	struct pythreads_entry *e;
@@ -297,6 +312,8 @@ static struct pythreads_entry *entry_of(struct pythreads *pt, uint64_t ident, bo
 	for (size_t i = 0; i < pt->n; i++)
 		if (pt->v[i].ident == ident)
 			return &pt->v[i];
+	if (add && pt->n >= PYTHREADS_MAX)
+		evict(pt);
 	if (!add || pt->n >= PYTHREADS_MAX)
 		return NULL;
 	XGROW(pt->v, pt->cap, pt->n + 1);
@@ -378,7 +395,7 @@ static bool refresh_active(struct pythreads *pt, uint64_t now)
 		pt->v[i].in_active = false;
 	n = k.nentries < PYTHREADS_MAX ? k.nentries : PYTHREADS_MAX;
 	for (size_t i = 0; i < n; i++)
-		if (threadname_entry(&k, pt->buf, pt->buf_cap, i, &key, &value) && value) {
+		if (threadname_entry(&k, pt->buf, threadname_keys_bytes(&k), i, &key, &value) && value) {
 			pairs[2 * np] = key;
 			pairs[2 * np++ + 1] = value;
 		}
@@ -437,39 +454,41 @@ static void find_tid(struct pythreads *pt, struct pythreads_entry *e, const stru
 	e->tid = tid;
 }
 
-uint32_t pythreads_root(struct pythreads *pt, struct stacks *st, const struct pythread *t,
-			uint64_t now_ns)
+static uint32_t root_frame(struct stacks *st, int32_t tid, uint64_t ident, const char *name,
+			   size_t len)
 {
-	struct pythreads_entry *e = entry_of(pt, t->thread_id, false);
-	bool fresh = !e;
 	struct frame f = { .kind = FRAME_THREAD };
 	struct strbuf sb;
 
-	if (!e)
-		e = entry_of(pt, t->thread_id, true);
+	strbuf_init(&sb);
+	threadname_label(tid, ident, name, len, &sb);
+	f.file = stacks_intern_str(st, "", 0);
+	f.name = stacks_intern_str(st, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return stacks_intern_frame(st, &f);
+}
+
+uint32_t pythreads_root(struct pythreads *pt, struct stacks *st, const struct pythread *t,
+			uint64_t now_ns)
+{
+	bool fresh = !entry_of(pt, t->thread_id, false);
+	/* added before a refresh, so that the refresh names it; looked up
+	 * again after it, which may move the entries */
+	struct pythreads_entry *e = entry_of(pt, t->thread_id, true);
+
 	if (e)
 		find_tid(pt, e, t);
 	if (pt->refresh_ns == 0 || now_ns - pt->refresh_ns >= PYTHREADS_REFRESH_NS ||
 	    (fresh && now_ns - pt->refresh_ns >= PYTHREADS_MISS_NS)) {
 		refresh(pt, now_ns);
-		if (e)
+		if ((e = entry_of(pt, t->thread_id, true)))
 			find_tid(pt, e, t);
 	}
-	if (!e) {	/* past PYTHREADS_MAX: by its ident alone */
-		strbuf_init(&sb);
-		threadname_label((int32_t)t->native_id, t->thread_id, "", 0, &sb);
-		f.name = stacks_intern_str(st, sb.buf, sb.len);
-		strbuf_release(&sb);
-		f.file = stacks_intern_str(st, "", 0);
-		return stacks_intern_frame(st, &f);
-	}
-	if (e->frame == UINT32_MAX) {
-		strbuf_init(&sb);
-		threadname_label(e->tid, e->ident, e->name.buf, e->name.len, &sb);
-		f.file = stacks_intern_str(st, "", 0);
-		f.name = stacks_intern_str(st, sb.buf, sb.len);
-		e->frame = stacks_intern_frame(st, &f);
-		strbuf_release(&sb);
-	}
+	if (!e)		/* past PYTHREADS_MAX: by its ident alone */
+		return root_frame(st, (int32_t)t->native_id, t->thread_id, "", 0);
+	if (!e->in_active && !e->name.len)
+		native_name(pt, e);
+	if (e->frame == UINT32_MAX)
+		e->frame = root_frame(st, e->tid, e->ident, e->name.buf, e->name.len);
 	return e->frame;
 }

@@ -13,9 +13,9 @@
  * version: <= 3.10 in the dict at tp_dictoffset; 3.11 in the values array
  * at obj - 32 (or the dict at obj - 24), both indexed by the type's shared
  * keys (ht_cached_keys); 3.12 in the word at obj - 24, tagged: with bit
- * 0 set it points one byte before a values array, else at a dict; 3.13+ in the values laid inline at
- * obj + tp_basicsize (a 4-byte header, then the pointers from +8) while
- * they are valid, else the dict at obj - 24.
+ * 0 set it points one byte before a values array, else at a dict; 3.13+
+ * in the values laid inline at obj + tp_basicsize (a 4-byte header, then
+ * the pointers from +8) while they are valid, else the dict at obj - 24.
  */
 #ifndef PF_THREADNAME_H
 #define PF_THREADNAME_H
