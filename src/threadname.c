@@ -6,6 +6,7 @@
 #include "compat.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "err.h"
@@ -63,11 +64,31 @@ int threadname_layout(uint32_t version, struct threadname_layout *out)
 	return pf_fail(PF_EUNSUPPORTED, "no thread-name layout for Python %u.%u", major, minor);
 }
 
-/* interpreter_state.imports_modules in _Py_DebugOffsets, 3.13 - 3.15. */
-static const uint16_t dbg_modules[] = { 88, 96, 96 };
+/*
+ * Where _Py_DebugOffsets (pycore_runtime.h 3.13, pycore_debug_offsets.h
+ * 3.14+) keeps what we take from it, per minor version (13, 14, 15):
+ * interpreter_state.imports_modules, type_object.tp_flags and, from 3.15,
+ * tp_basicsize, tp_dictoffset and heap_type_object.ht_cached_keys. 0: the
+ * block of that version does not have it.
+ */
+struct dbg_at {
+	size_t field;
+	uint16_t at[3];
+};
+
+#define L(f) offsetof(struct threadname_layout, f)
+static const struct dbg_at dbg_fields[] = {
+	{ L(is_modules), { 88, 96, 96 } },
+	{ L(tp_flags), { 392, 440, 504 } },
+	{ L(tp_basicsize), { 0, 0, 512 } },
+	{ L(tp_dictoffset), { 0, 0, 520 } },
+	{ L(ht_cached_keys), { 0, 0, 536 } },
+};
+#undef L
 
 int threadname_import_debug(struct threadname_layout *l, const uint8_t *buf, size_t len)
 {
+	struct threadname_layout out = *l;
 	uint64_t version, v;
 	unsigned minor;
 
@@ -77,12 +98,21 @@ int threadname_import_debug(struct threadname_layout *l, const uint8_t *buf, siz
 	minor = version >> 16 & 0xff;
 	if (version >> 24 != 3 || minor < 13 || minor > 15)
 		return pf_fail(PF_EUNSUPPORTED, "no known _Py_DebugOffsets layout");
-	if (len < (size_t)dbg_modules[minor - 13] + 8)
-		return pf_fail(PF_EFORMAT, "_Py_DebugOffsets block is short");
-	memcpy(&v, buf + dbg_modules[minor - 13], 8);
-	if (v == 0 || v >= 1u << 20 || v % 8)
-		return pf_fail(PF_EFORMAT, "implausible imports.modules offset %#" PRIx64, v);
-	l->is_modules = (uint32_t)v;
+	for (size_t i = 0; i < PF_ARRAY_SIZE(dbg_fields); i++) {
+		uint16_t at = dbg_fields[i].at[minor - 13];
+		uint32_t v32;
+
+		if (!at)
+			continue;
+		if (len < (size_t)at + 8)
+			return pf_fail(PF_EFORMAT, "_Py_DebugOffsets block is short");
+		memcpy(&v, buf + at, 8);
+		if (v == 0 || v >= 1u << 20 || v % 8)
+			return pf_fail(PF_EFORMAT, "implausible _Py_DebugOffsets value %#" PRIx64, v);
+		v32 = (uint32_t)v;
+		memcpy((char *)&out + dbg_fields[i].field, &v32, sizeof v32);
+	}
+	*l = out;
 	return 0;
 }
 

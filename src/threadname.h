@@ -52,10 +52,12 @@ struct threadname_layout {
 int threadname_layout(uint32_t version, struct threadname_layout *out);
 
 /*
- * threadname_import_debug - take interp->imports.modules from a
- * _Py_DebugOffsets block (buf[0..len), read at _PyRuntime; 3.13 - 3.15).
- * 0; -PF_EFORMAT for a block without the cookie, too short, or holding an
- * implausible value; -PF_EUNSUPPORTED for another version.
+ * threadname_import_debug - take from a _Py_DebugOffsets block (buf[0..len),
+ * read at _PyRuntime; 3.13 - 3.15) what it gives of the layout:
+ * interp->imports.modules and tp_flags, and from 3.15 tp_basicsize,
+ * tp_dictoffset and ht_cached_keys. 0; -PF_EFORMAT for a block without
+ * the cookie, too short, or holding an implausible value (then `l` is
+ * left as it was); -PF_EUNSUPPORTED for another version.
  */
 int threadname_import_debug(struct threadname_layout *l, const uint8_t *buf, size_t len);
 

@@ -149,15 +149,32 @@ static uint64_t name_slot(struct fake *f, const struct threadname_layout *l, uin
 	return values + l->values_items + 8;
 }
 
-/* The interpreter state, sys.modules, threading, _active; 3.13+ a
- * _Py_DebugOffsets block at _PyRuntime naming imports.modules. */
+/* 3.13 and 3.15: the _Py_DebugOffsets block at _PyRuntime, with what
+ * threadname.c takes from it (pycore_runtime.h 3.13, pycore_debug_offsets.h
+ * 3.15). */
+static void build_debug_offsets(struct fake *f, const struct threadname_layout *l)
+{
+	uint64_t rt = f->loc.runtime, version = f->o->version;
+	bool v313 = version >> 16 == 0x030d;
+
+	fakeheap_put(&f->h, rt, 0, "xdebugpy", 8);
+	fakeheap_put_ptr(&f->h, rt, 8, version);
+	fakeheap_put_ptr(&f->h, rt, v313 ? 88 : 96, l->is_modules);
+	fakeheap_put_ptr(&f->h, rt, v313 ? 392 : 504, l->tp_flags);
+	if (!v313) {
+		fakeheap_put_ptr(&f->h, rt, 512, l->tp_basicsize);
+		fakeheap_put_ptr(&f->h, rt, 520, l->tp_dictoffset);
+		fakeheap_put_ptr(&f->h, rt, 536, l->ht_cached_keys);
+	}
+}
+
+/* The interpreter state, sys.modules, threading, _active. */
 static void build_interp(struct fake *f, const struct threadname_layout *l)
 {
 	uint64_t is = fakeheap_alloc(&f->h, 8192), module = new_object(f, 64, 0);
 	uint64_t active = new_dict(f, new_ident(f), f->thread);
 	uint64_t md = new_dict(f, new_str(f, "_active"), active);
 	uint64_t modules = new_dict(f, new_str(f, "threading"), module);
-	uint64_t version = f->o->version, at = l->is_modules;
 
 	fakeheap_put_ptr(&f->h, module, l->md_dict, md);
 	fakeheap_put_ptr(&f->h, is, l->is_modules, modules);
@@ -168,11 +185,8 @@ static void build_interp(struct fake *f, const struct threadname_layout *l)
 	}
 	f->loc.runtime = fakeheap_alloc(&f->h, 4096);
 	fakeheap_put_ptr(&f->h, f->loc.runtime, f->o->rt_interp_head, is);
-	if (version >= 0x030d0000) {
-		fakeheap_put(&f->h, f->loc.runtime, 0, "xdebugpy", 8);
-		fakeheap_put_ptr(&f->h, f->loc.runtime, 8, version);
-		fakeheap_put_ptr(&f->h, f->loc.runtime, version >> 16 == 0x030d ? 88 : 96, at);
-	}
+	if (f->o->version >= 0x030d0000)
+		build_debug_offsets(f, l);
 }
 
 static void build(struct fake *f, const struct pyoffsets *o, struct threadname_layout *l)

@@ -233,9 +233,14 @@ static void test_ints(void)
 
 static void test_layouts(const char *dir)
 {
-	static const struct { const char *file; uint32_t modules; } dbg[] = {
-		{ "debug-offsets-3.13.0.hex", 7656 }, { "debug-offsets-3.13.5.hex", 7656 },
-		{ "debug-offsets-3.14.10.hex", 7688 }, { "debug-offsets-3.15.2.hex", 7592 },
+	static const struct {
+		const char *file;
+		uint32_t version, modules;
+	} dbg[] = {
+		{ "debug-offsets-3.13.0.hex", 0x030d00f0, 7656 },
+		{ "debug-offsets-3.13.5.hex", 0x030d05f0, 7656 },
+		{ "debug-offsets-3.14.10.hex", 0x030e0af0, 7688 },
+		{ "debug-offsets-3.15.2.hex", 0x030f02f0, 7592 },
 	};
 	struct threadname_layout l;
 	uint8_t buf[1024] = { 0 };
@@ -246,6 +251,7 @@ static void test_layouts(const char *dir)
 	ok(threadname_layout(0x030500f0, &l) == -PF_EUNSUPPORTED, "3.5 refused");
 	ok(threadname_import_debug(&l, buf, sizeof buf) == -PF_EFORMAT, "no cookie refused");
 	for (size_t i = 0; i < PF_ARRAY_SIZE(dbg); i++) {
+		struct threadname_layout table;
 		char path[2048], line[256];
 		size_t n = 0;
 		FILE *f;
@@ -257,9 +263,16 @@ static void test_layouts(const char *dir)
 				n += unhex(line, buf + n, sizeof buf - n);
 		if (f)
 			fclose(f);
-		l.is_modules = 0;
+		threadname_layout(dbg[i].version, &table);
+		l = table;
+		l.is_modules = l.tp_flags = l.ht_cached_keys = 0;
 		ok(threadname_import_debug(&l, buf, n) == 0 && l.is_modules == dbg[i].modules,
 		   "%s: imports.modules at %u", dbg[i].file, dbg[i].modules);
+		if (dbg[i].version < 0x030f0000)	/* not in the block before 3.15 */
+			l.ht_cached_keys = table.ht_cached_keys;
+		ok(l.tp_flags == table.tp_flags && l.tp_basicsize == table.tp_basicsize &&
+		   l.tp_dictoffset == table.tp_dictoffset && l.ht_cached_keys == table.ht_cached_keys,
+		   "%s: the type's fields as the table has them", dbg[i].file);
 		ok(threadname_import_debug(&l, buf, 90) < 0, "%s: a short block refused",
 		   dbg[i].file);
 	}
