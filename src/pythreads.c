@@ -374,14 +374,16 @@ static void refresh_one(struct pythreads *pt, uint64_t key, uint64_t thread, uin
 
 /* Read `_active` (found first if need be). false: it could not be read,
  * and the names stay as they were. */
-static bool refresh_active(struct pythreads *pt, uint64_t now)
+static bool refresh_active(struct pythreads *pt, uint64_t now, bool fresh)
 {
 	uint64_t pairs[2 * PYTHREADS_MAX];	/* pt->buf is reused below */
 	struct threadname_keys k;
 	uint64_t values, key, value;
 	size_t n, np = 0;
 
-	if (!pt->active && (pt->find_ns == 0 || now - pt->find_ns >= PYTHREADS_FIND_NS)) {
+	/* a new thread may well come with threading imported: look sooner */
+	if (!pt->active && (pt->find_ns == 0 ||
+			    now - pt->find_ns >= (fresh ? PYTHREADS_MISS_NS : PYTHREADS_FIND_NS))) {
 		pt->find_ns = now;
 		find_active(pt);
 	}
@@ -423,12 +425,12 @@ static void native_name(struct pythreads *pt, struct pythreads_entry *e)
 	e->name_obj = 0;
 }
 
-static void refresh(struct pythreads *pt, uint64_t now)
+static void refresh(struct pythreads *pt, uint64_t now, bool fresh)
 {
 	pt->refresh_ns = now;
 	for (size_t i = 0; i < pt->n; i++)
 		pt->v[i].tid_tried = false;	/* an ident may be another thread's now */
-	if (pt->usable && !refresh_active(pt, now))
+	if (pt->usable && !refresh_active(pt, now, fresh))
 		return;
 	for (size_t i = 0; i < pt->n; i++)
 		if (!pt->v[i].in_active)
@@ -480,7 +482,7 @@ uint32_t pythreads_root(struct pythreads *pt, struct stacks *st, const struct py
 		find_tid(pt, e, t);
 	if (pt->refresh_ns == 0 || now_ns - pt->refresh_ns >= PYTHREADS_REFRESH_NS ||
 	    (fresh && now_ns - pt->refresh_ns >= PYTHREADS_MISS_NS)) {
-		refresh(pt, now_ns);
+		refresh(pt, now_ns, fresh);
 		if ((e = entry_of(pt, t->thread_id, true)))
 			find_tid(pt, e, t);
 	}

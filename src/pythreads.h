@@ -9,7 +9,8 @@
  * and /proc; nothing runs in the target. Names are cached per thread and
  * refreshed at a bounded cost: the threading module's `_active` dict is
  * found once (looked for again at most every PYTHREADS_FIND_NS while it
- * is missing), its entries read at most every PYTHREADS_REFRESH_NS, or
+ * is missing, or PYTHREADS_MISS_NS when a new thread shows up), its
+ * entries read at most every PYTHREADS_REFRESH_NS, or
  * sooner (at most every PYTHREADS_MISS_NS) when a thread not seen yet
  * shows up; a Thread's name text is read again only when its `_name`
  * object changed, or PYTHREADS_REREAD_NS after it was last read. Every

@@ -9,6 +9,7 @@ import collections
 import re
 
 import formats
+import processes
 from profiles import parse_collapsed, parse_flamechart
 
 THREAD_RE = re.compile(r'^thread ([0-9]+) "(.*)"$')
@@ -162,3 +163,21 @@ def test_writers_label_threads(interp, targets, pyflame, tmp_path):
             labels = [s["labels"]["thread"] for s in prof["samples"]
                       if "thread" in s["labels"]]
         assert want <= set(labels), "%s: %r%s" % (fmt, set(labels), run)
+
+
+def test_traced_command(interp, pyflame, tmp_path):
+    """-t: threads started after the trace began (threading imported by
+    then) show their names."""
+    out, report = str(tmp_path / "prof"), str(tmp_path / "threads.txt")
+    run = pyflame.run("--thread-names", "--threads", "-x", "-n", "-s", "3",
+                      "-o", out, "-t", *interp.command(
+                          processes.target_path("named_threads.py"),
+                          "--report", report, "--seconds", "1"),
+                      env=interp.environ(), timeout=30.0)
+    assert run.returncode == 0, str(run)
+    threads, _ = read_report(report)
+    with open(out) as f:
+        seen = roots(parse_collapsed(f.read(), with_lines=False))
+    for name in ("worker-1", "worker-2"):
+        assert (threads[name][1], name) in seen, \
+            "%s (TID %d) not in %r%s" % (name, threads[name][1], seen, run)
