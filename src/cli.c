@@ -46,6 +46,7 @@ enum {
 	OPT_LOCALS,
 	OPT_JSON,
 	OPT_SUBPROCESSES,
+	OPT_THREAD_NAMES,
 	OPT_FORMAT,
 };
 
@@ -91,6 +92,7 @@ static const char usage_tail[] =
 	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
 	"  --stats                  Print sampling statistics on stderr at the end\n"
 	"  --subprocesses           Also profile every descendant process running Python\n"
+	"  --thread-names           Root each stack at a frame naming its thread: thread TID \"NAME\"\n"
 	"  --wait=SECS              How long to wait for the interpreter to appear (default 1; 5 with -t)\n";
 
 static const char legacy_pid_warning[] =
@@ -373,6 +375,12 @@ static enum cli_status opt_subprocesses(struct parse *p, const char *arg PF_UNUS
 	return CLI_RUN;
 }
 
+static enum cli_status opt_thread_names(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->thread_names = true;
+	return CLI_RUN;
+}
+
 static enum cli_status opt_nonblocking(struct parse *p, const char *arg PF_UNUSED)
 {
 	p->o->nonblocking = true;
@@ -448,6 +456,7 @@ static const struct opt_spec opt_specs[] = {
 	{ "locals",          OPT_LOCALS,     no_argument,       opt_locals },
 	{ "json",            OPT_JSON,       no_argument,       opt_json },
 	{ "subprocesses",    OPT_SUBPROCESSES, no_argument,     opt_subprocesses },
+	{ "thread-names",    OPT_THREAD_NAMES, no_argument,     opt_thread_names },
 	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
 	{ "help",            'h',            no_argument,       opt_help },

@@ -24,6 +24,7 @@ struct options {
 	bool locals;		/* --locals (with -d): each frame's variables */
 	bool json;		/* --json (with -d): the dump as JSON (dumpmodel.h) */
 	bool subprocesses;	/* --subprocesses: every descendant too */
+	bool thread_names;	/* --thread-names: a root frame naming each thread */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * out_dump.c - the -d writer: each thread's id, '*' for the GIL holder, and
- * its frames innermost first, threads separated by an empty line.
+ * out_dump.c - the -d writer: each thread's id, '*' for the GIL holder, its
+ * label (a thread root), and its frames innermost first, threads separated
+ * by an empty line.
  */
 #include "compat.h"
 
@@ -16,7 +17,14 @@ static void thread_text(const struct render *r, const struct dump_thread *t,
 	size_t depth, len;
 	const uint32_t *frames = stacks_frames(r->st, t->stack, &depth);
 
-	strbuf_addf(out, "%" PRIu64 "%s:\n", t->thread_id, t->holds_gil ? "*" : "");
+	strbuf_addf(out, "%" PRIu64 "%s", t->thread_id, t->holds_gil ? "*" : "");
+	if (depth > 1 && stacks_frame(r->st, frames[depth - 1])->kind == FRAME_THREAD) {
+		const char *label = render_frame(r, frames[--depth], &len);
+
+		strbuf_addch(out, ' ');
+		strbuf_add(out, label, len);
+	}
+	strbuf_addstr(out, ":\n");
 	for (size_t i = 0; i < depth; i++) {
 		const char *s = render_frame(r, frames[i], &len);
 

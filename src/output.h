@@ -104,7 +104,9 @@ struct dump_thread {
 };
 
 /*
- * out_dump - for each thread: "THREADID[*]:\n", then one frame per line,
+ * out_dump - for each thread: "THREADID[*]:\n" ("THREADID[*] LABEL:\n"
+ * when its stack ends in a thread root: --thread-names), then one frame
+ * per line,
  * innermost first, always with line numbers; an empty line between threads,
  * none after the last.
  */

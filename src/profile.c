@@ -61,7 +61,15 @@ const struct origin *profile_origin(const struct profile *p, uint32_t origin)
 void profile_thread_label(const struct profile *p, uint32_t origin, struct strbuf *out)
 {
 	const struct origin *o = profile_origin(p, origin);
+	uint32_t label;
+	size_t len;
 
+	if (stacks_origin_label(p->st, origin, &label)) {
+		const char *s = stacks_str(p->st, label, &len);
+
+		strbuf_add(out, s, len);
+		return;
+	}
 	if (o->tid)
 		strbuf_addf(out, "thread %" PRId32, o->tid);
 	else

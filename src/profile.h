@@ -70,8 +70,10 @@ const struct origin *profile_origin(const struct profile *p, uint32_t origin);
 
 /*
  * profile_thread_label - append the name of the thread of `origin`:
- * "thread TID" (the kernel's thread id), or "thread IDENT" (threading's
- * get_ident(), decimal) where the interpreter does not record the TID.
+ * with --thread-names its root frame's label, `thread TID "NAME"` (the
+ * latest, for a thread renamed during the run); else "thread TID" (the
+ * kernel's thread id), or "thread IDENT" (threading's get_ident(),
+ * decimal) where the interpreter does not record the TID.
  * Every writer labels threads through this one function.
  */
 void profile_thread_label(const struct profile *p, uint32_t origin, struct strbuf *out);

@@ -659,10 +659,18 @@ static int dump_target(struct run *run, struct target *tg)
 
 		if (!t->depth)
 			continue;
+		uint32_t origin = target_origin(tg, &run->st, t);
+		uint32_t root = target_thread_root(tg, &run->sp, t, origin);
+		uint32_t *frames = xmalloc((t->depth + 1) * sizeof *frames);
+
+		/* the thread's root, if any, ends its stack: out_dump's header */
+		memcpy(frames, tg->s.frames + t->first, t->depth * sizeof *frames);
+		frames[t->depth] = root;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth,
-					   target_origin(tg, &run->st, t), 1, 0);
+		dt[n++].stack = stacks_add(&run->st, frames, t->depth + (root != UINT32_MAX),
+					   origin, 1, 0);
+		free(frames);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
@@ -843,7 +851,7 @@ static void run_init(struct run *run, const struct options *o)
 	run->sp = (struct sampling){
 		.st = &run->st, .all_threads = o->threads, .nonblocking = o->nonblocking,
 		.exclude_idle = o->exclude_idle, .qualnames = o->qualnames,
-		.roots = o->subprocesses, .abi = o->abi,
+		.roots = o->subprocesses, .thread_names = o->thread_names, .abi = o->abi,
 		.stopped = &run->stopped, .cycle = &run->cycle,
 	};
 }

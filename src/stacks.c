@@ -154,6 +154,7 @@ void stacks_release(struct stacks *st)
 	free(st->frame_idx.slots);
 	free(st->origins);
 	free(st->origin_idx.slots);
+	free(st->origin_labels);
 	free(st->frame_ids);
 	free(st->stacks);
 	free(st->stack_idx.slots);
@@ -295,6 +296,25 @@ uint32_t stacks_intern_origin(struct stacks *st, const struct origin *key)
 	idx_put(&st->origin_idx, h, id);
 	st->norigins++;
 	return id;
+}
+
+void stacks_set_origin_label(struct stacks *st, uint32_t origin, uint32_t str)
+{
+	size_t had = st->origin_labels_cap;
+
+	if (origin >= st->norigins || str >= st->nstrs)
+		PF_BUG("origin or string id out of range");
+	XGROW(st->origin_labels, st->origin_labels_cap, (size_t)origin + 1);
+	memset(st->origin_labels + had, 0, (st->origin_labels_cap - had) * sizeof(uint32_t));
+	st->origin_labels[origin] = str + 1;
+}
+
+bool stacks_origin_label(const struct stacks *st, uint32_t origin, uint32_t *str)
+{
+	if (origin >= st->origin_labels_cap || !st->origin_labels[origin])
+		return false;
+	*str = st->origin_labels[origin] - 1;
+	return true;
 }
 
 const struct origin *stacks_origin(const struct stacks *st, uint32_t id)

@@ -87,6 +87,8 @@ struct stacks {
 	struct origin *origins;
 	size_t norigins, origins_cap;
 	struct hashidx origin_idx;
+	uint32_t *origin_labels;	/* origin id -> label's string id + 1, 0 none */
+	size_t origin_labels_cap;
 
 	uint32_t *frame_ids;		/* all stacks' frame ids, back to back */
 	size_t frame_ids_len, frame_ids_cap;
@@ -120,6 +122,15 @@ const struct frame *stacks_frame(const struct stacks *st, uint32_t id);
 
 uint32_t stacks_intern_origin(struct stacks *st, const struct origin *o);
 const struct origin *stacks_origin(const struct stacks *st, uint32_t id);
+
+/*
+ * stacks_set_origin_label - name the thread of `origin` (an id from
+ * stacks_intern_origin) by the string `str` (--thread-names: its root
+ * frame's label); a later call replaces it: the latest name wins.
+ * stacks_origin_label - that string's id, false if none was set.
+ */
+void stacks_set_origin_label(struct stacks *st, uint32_t origin, uint32_t str);
+bool stacks_origin_label(const struct stacks *st, uint32_t origin, uint32_t *str);
 
 /*
  * stacks_add - count `count` samples of the stack `frames[0..depth)` (leaf

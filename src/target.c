@@ -62,8 +62,10 @@ int target_init(struct target *tg, struct tracee *t, bool owns, uint64_t deadlin
 
 static void drop_walker(struct target *tg)
 {
-	if (tg->walker)
+	if (tg->walker) {
 		pywalk_release(&tg->w);
+		pythreads_release(&tg->names);
+	}
 	tg->walker = false;
 }
 
@@ -87,6 +89,8 @@ void target_release(struct target *tg)
 static void start_sampling(struct target *tg, const struct sampling *sp)
 {
 	pywalk_init(&tg->w, &tg->r, &tg->loc, sp->st, sp->qualnames);
+	if (sp->thread_names)
+		pythreads_init(&tg->names, &tg->r, &tg->loc, tg->t->pid);
 	tg->walker = true;
 	tg->state = TARGET_SAMPLING;
 	if (sp->roots) {
@@ -134,20 +138,41 @@ uint32_t target_origin(const struct target *tg, struct stacks *st, const struct 
 	return stacks_intern_origin(st, &o);
 }
 
+uint32_t target_thread_root(struct target *tg, const struct sampling *sp,
+			    const struct pythread *t, uint32_t origin)
+{
+	uint32_t root;
+
+	if (!sp->thread_names)
+		return UINT32_MAX;
+	root = pythreads_root(&tg->names, sp->st, t, now_ns(CLOCK_MONOTONIC));
+	stacks_set_origin_label(sp->st, origin, stacks_frame(sp->st, root)->name);
+	return root;
+}
+
 /* ----------------------------------------------------------- sampling */
 
-/* A thread's frames, leaf first, then the frame naming the process. */
-static const uint32_t *rooted(struct target *tg, const uint32_t *frames, uint32_t depth)
+/* A thread's frames, leaf first, then the frame naming the thread (if
+ * asked), then the one naming the process (if asked); *depth grows. */
+static const uint32_t *rooted(struct target *tg, const struct sampling *sp,
+			      const uint32_t *frames, uint32_t *depth, uint32_t thread_root)
 {
-	XGROW(tg->rooted, tg->rooted_cap, (size_t)depth + 1);
-	memcpy(tg->rooted, frames, depth * sizeof *frames);
-	tg->rooted[depth] = tg->root;
+	uint32_t n = *depth;
+
+	XGROW(tg->rooted, tg->rooted_cap, (size_t)n + 2);
+	memcpy(tg->rooted, frames, n * sizeof *frames);
+	if (thread_root != UINT32_MAX)
+		tg->rooted[n++] = thread_root;
+	if (sp->roots)
+		tg->rooted[n++] = tg->root;
+	*depth = n;
 	return tg->rooted;
 }
 
-/* Count each thread's stack (rooted at the process's frame if asked), or
- * an idle sample when no thread has one. The view gets the stacks as they
- * are: its processes are told apart by the origins. */
+/* Count each thread's stack (rooted at the thread's and the process's
+ * frames if asked), or an idle sample when no thread has one. The view
+ * gets the stacks as they are: its processes are told apart by the
+ * origins. */
 static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 {
 	const struct pysample *s = &tg->s;
@@ -156,7 +181,7 @@ static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct pythread *t = &s->threads[i];
 		const uint32_t *frames = s->frames + t->first;
-		uint32_t origin;
+		uint32_t depth = t->depth, origin, troot;
 
 		if (!t->depth)
 			continue;
@@ -166,9 +191,10 @@ static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_
 			top_add_stack(sp->view, frames, t->depth, origin, t->holds_gil);
 			continue;
 		}
-		if (sp->roots)
-			frames = rooted(tg, frames, t->depth);
-		stacks_add(sp->st, frames, t->depth + sp->roots, origin, 1, ts_us);
+		troot = target_thread_root(tg, sp, t, origin);
+		if (sp->roots || troot != UINT32_MAX)
+			frames = rooted(tg, sp, frames, &depth, troot);
+		stacks_add(sp->st, frames, depth, origin, 1, ts_us);
 	}
 	if (!any) {
 		tg->stats.idle++;

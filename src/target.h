@@ -15,6 +15,7 @@
 #include "inspect.h"
 #include "ptrace.h"
 #include "pylocate.h"
+#include "pythreads.h"
 #include "pywalk.h"
 #include "remote.h"
 #include "stacks.h"
@@ -34,6 +35,7 @@ struct sampling {
 	bool exclude_idle;	/* -x */
 	bool qualnames;
 	bool roots;		/* root every stack at a frame naming its process */
+	bool thread_names;	/* --thread-names: and at one naming its thread */
 	unsigned abi;		/* --abi, 0 = detect */
 	struct histo *stopped;	/* all threads held, until resumed */
 	struct histo *cycle;	/* from the interrupt until resumed */
@@ -52,6 +54,7 @@ struct target {
 	struct pywalk w;
 	struct pysample s;
 	bool walker;		/* w initialised */
+	struct pythreads names;	/* with thread_names, while w is */
 	enum target_state state;
 	uint64_t deadline_ns;	/* LOCATING: Python by then, or skipped */
 	int locate_rc;		/* what the last look for the interpreter said */
@@ -135,5 +138,14 @@ int target_inspect(struct target *tg, const struct sampling *sp, bool locals);
 
 /* The origin of thread `t` of this target's sample, interned in `st`. */
 uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t);
+
+/*
+ * target_thread_root - with sp->thread_names, the frame naming thread `t`
+ * of this target's sample (pythreads_root: may read the target, running),
+ * which also becomes the label of `origin` (stacks_set_origin_label);
+ * UINT32_MAX without.
+ */
+uint32_t target_thread_root(struct target *tg, const struct sampling *sp,
+			    const struct pythread *t, uint32_t origin);
 
 #endif

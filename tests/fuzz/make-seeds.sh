@@ -17,6 +17,9 @@
 #   pylocals   the frames BUILDDIR/tests/unit/test-pylocals lays out for
 #              every offset table (its PYLOCALS_SEEDS)
 #   json       flags, then names, control characters, markup, malformed UTF-8
+#   threadname the objects of tests/fixtures/threadnames-*.txt (names,
+#              idents, threading._active's entries), each after the index
+#              of its version's table
 # Interpreters that are absent are skipped; seeds are rewritten each run.
 set -e
 me=make-seeds.sh
@@ -33,7 +36,7 @@ for py in "$root"/versions/*/bin/python[23].[0-9]* /usr/bin/python[23].[0-9]*; d
 	esac
 done
 
-for h in elf maps linetable pystr pywalk pyrepr pylocals json; do
+for h in elf maps linetable pystr pywalk pyrepr pylocals json threadname; do
 	rm -rf "${out:?}/$h"
 	mkdir -p "$out/$h"
 done
@@ -67,11 +70,13 @@ for py in $pythons; do
 		>"$out/maps/python-$n" 2>/dev/null || rm -f "$out/maps/python-$n"
 done
 
-# ------------------------------------------------- linetable, pystr, pywalk
-python3 - "$out" "$src"/tests/fixtures/linetable-*.txt <<'PY'
+# -------------------------------------- linetable, pystr, pywalk, threadname
+python3 - "$out" "$src"/tests/fixtures/linetable-*.txt "$src"/tests/fixtures/threadnames-*.txt <<'PY'
 import codecs, glob, os, struct, sys
 
-out, fixtures = sys.argv[1], sys.argv[2:]
+out = sys.argv[1]
+fixtures = [p for p in sys.argv[2:] if "/linetable-" in p]
+names = [p for p in sys.argv[2:] if "/threadnames-" in p]
 FORMATS = {"lnotab": 0, "lnotab-signed": 1, "linetable-310": 2, "locations": 3}
 
 
@@ -108,6 +113,20 @@ write("pystr", "lone-surrogate", b"\2" + b"a\0\0\xd8b\0")
 write("pystr", "past-unicode", b"\4" + struct.pack("<II", 0x41, 0x110000))
 write("pystr", "bad-utf8", b"\0" + b"\xc0\x80 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82")
 write("pystr", "odd-length", b"\2abc")
+
+# pyoffsets_all() order: 2.7, 3.6 ... 3.15
+for path in names:
+    table, n = None, 0
+    for line in open(path):
+        word = line.split()
+        if word[:1] == ["version"]:
+            v = int(word[1], 16)
+            table = 0 if v >> 24 == 2 else (v >> 16 & 0xff) - 5
+        elif word[:1] in (["str"], ["int"], ["keys"], ["table"]) and table is not None:
+            n += 1
+            data = word[2] if word[0] == "table" else word[1]
+            write("threadname", "%s-%d" % (os.path.basename(path)[:-4], n),
+                  bytes([table]) + codecs.decode(data, "hex"))
 
 # The walker's input starts with the table index; zeros give each table a
 # null interpreter list, the shortest valid sample.
