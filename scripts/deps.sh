@@ -4,10 +4,13 @@
 # clang and libclang-rt-14-dev (its ASan, UBSan and libFuzzer runtimes) for
 # the sanitizer and fuzzing builds, llvm for llvm-symbolizer (readable
 # sanitizer reports), valgrind for the memcheck run of scripts/test.sh.
+# libunwind-dev, liblzma-dev and libiberty-dev for --native (remote
+# unwinding, MiniDebugInfo, C++ names); binutils (nm) for its tests.
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	ca-certificates gcc make autoconf automake pkg-config python3 python3-pytest \
 	libxml2-utils procps util-linux libpython3.11-dev \
-	clang libclang-rt-14-dev llvm valgrind
+	clang libclang-rt-14-dev llvm valgrind \
+	libunwind-dev liblzma-dev libiberty-dev binutils

@@ -278,6 +278,26 @@ out_root:
 	return fd;
 }
 
+int proc_open_task(pid_t pid, pid_t tid, const char *name)
+{
+	char path[96];
+	int fd, dir;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		if (errno == ENOENT)
+			return pf_fail(PF_EGONE, "thread %d of process %d is gone",
+				       (int)tid, (int)pid);
+		return pf_fail_errno("cannot open '%s'", path);
+	}
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = pf_fail_errno("cannot open '%s/%s'", path, name);
+	close(dir);
+	return fd;
+}
+
 int proc_exe(pid_t pid, struct strbuf *out)
 {
 	int dir, rc;

@@ -38,6 +38,15 @@ int proc_task_state(pid_t pid, pid_t tid, char *state);
  */
 int proc_open_in_root(pid_t pid, const char *path);
 
+/*
+ * proc_open_task - open /proc/PID/task/TID/<name> (e.g. "stat",
+ * "schedstat") read-only, for a caller that reads it again and again with
+ * pread. Returns the fd (caller closes), -PF_EGONE (the thread or the
+ * process is gone), -PF_ENOENT (no such file: a kernel without it), or
+ * another code of pf_fail_errno().
+ */
+int proc_open_task(pid_t pid, pid_t tid, const char *name);
+
 /* readlink /proc/PID/exe into `out`, replacing its contents; a deleted
  * file keeps the kernel's " (deleted)" suffix. -PF_EGONE if the process is
  * gone, -PF_ENOENT for a kernel thread (no exe). */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * arch.h - the CPU-specific view of a thread's registers: what
+ * tracee_regs() fills (ptrace.h) and what the unwinder starts from. One
+ * implementation per CPU (arch_x86_64.c); nothing else knows the layout.
+ */
+#ifndef PF_ARCH_H
+#define PF_ARCH_H
+
+#include "compat.h"
+
+#define ARCH_REGS_WORDS 64	/* room for any CPU's general registers */
+
+/* General registers as PTRACE_GETREGSET(NT_PRSTATUS) wrote them. */
+struct regs {
+	uint64_t w[ARCH_REGS_WORDS];
+	size_t len;		/* bytes the kernel filled */
+};
+
+/* The bytes of a complete register set on this CPU. */
+size_t arch_regs_size(void);
+
+/* Program counter, stack pointer, frame pointer of a complete set. */
+uint64_t arch_regs_pc(const struct regs *r);
+uint64_t arch_regs_sp(const struct regs *r);
+uint64_t arch_regs_fp(const struct regs *r);
+
+/*
+ * arch_dwarf_reg - the value of DWARF register `regno` (the numbering of
+ * the CPU's psABI, which libunwind's register numbers follow for the
+ * general registers). 0, or -PF_ENOENT for a register the set lacks (or a
+ * short set: r->len < arch_regs_size()).
+ */
+int arch_dwarf_reg(const struct regs *r, int regno, uint64_t *out);
+
+/* Fill `r` from a register layout built by hand (tests): pc, sp, fp and
+ * zero for the rest. */
+void arch_regs_make(struct regs *r, uint64_t pc, uint64_t sp, uint64_t fp);
+
+#endif

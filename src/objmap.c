@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * objmap.c - a target's mapped ELF objects: ranges from its maps, each
+ * object opened and mapped here once, its unwind table and symbols.
+ */
+#include "compat.h"
+
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "debugfile.h"
+#include "err.h"
+#include "objmap.h"
+#include "proc.h"
+#include "xalloc.h"
+#include "xz.h"
+
+#define VDSO_MAX (1u << 20)
+#define MINIDEBUG_MAX_IN (64u << 20)	/* .gnu_debugdata, compressed */
+#define MINIDEBUG_MAX_OUT (256u << 20)	/* and decompressed */
+
+void objmap_init(struct objmap *m, pid_t pid, struct remote *r)
+{
+	memset(m, 0, sizeof *m);
+	m->pid = pid;
+	m->r = r;
+	strbuf_init(&m->text);
+	maps_init(&m->maps);
+}
+
+static void image_free(struct objfile *o)
+{
+	if (o->image && o->image_mapped)
+		munmap(o->image, o->image_len);
+	else
+		free(o->image);
+	o->image = NULL;
+	o->image_len = 0;
+}
+
+void objmap_release(struct objmap *m)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		struct objfile *o = &m->objs[i];
+
+		elf_release(&o->elf);
+		image_free(o);
+		symbols_release(&o->syms);
+		free(o->path);
+	}
+	free(m->objs);
+	free(m->ranges);
+	maps_release(&m->maps);
+	strbuf_release(&m->text);
+	objmap_init(m, 0, NULL);
+}
+
+static bool is_object_path(const char *path)
+{
+	return path[0] == '/' || strcmp(path, "[vdso]") == 0;
+}
+
+/* The index of the object of entry `e`, added if new. */
+static uint32_t object_of(struct objmap *m, const struct map_entry *e)
+{
+	struct objfile *o;
+
+	for (size_t i = 0; i < m->nobjs; i++) {
+		o = &m->objs[i];
+		if (o->inode == e->inode && o->dev_major == e->dev_major &&
+		    o->dev_minor == e->dev_minor && strcmp(o->path, e->path) == 0)
+			return (uint32_t)i;
+	}
+	XGROW(m->objs, m->objs_cap, m->nobjs + 1);
+	o = &m->objs[m->nobjs];
+	memset(o, 0, sizeof *o);
+	o->path = xstrdup(e->path);
+	o->base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+	o->inode = e->inode;
+	o->dev_major = e->dev_major;
+	o->dev_minor = e->dev_minor;
+	o->elf.fd = -1;
+	symbols_init(&o->syms);
+	return (uint32_t)m->nobjs++;
+}
+
+/* Bias of a loaded object from its offset-0 mapping (0 for ET_EXEC). */
+static int compute_bias(const struct objmap *m, uint32_t idx, struct objfile *o)
+{
+	uint64_t vaddr;
+	int rc;
+
+	o->bias = 0;
+	if (o->elf.type == ET_EXEC)
+		return 0;
+	if ((rc = elf_load_vaddr(&o->elf, &vaddr)) < 0)
+		return rc;
+	for (size_t i = 0; i < m->nranges; i++) {
+		if (m->ranges[i].obj == idx && m->ranges[i].offset == 0) {
+			o->bias = m->ranges[i].start - vaddr;
+			return 0;
+		}
+	}
+	return pf_fail(PF_ENOENT, "no offset-0 mapping of '%s'", o->path);
+}
+
+static void set_tables(struct objfile *o);
+
+/* FNV-1a of the maps text: tells a changed address space from the same. */
+static uint64_t text_hash(const struct strbuf *sb)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < sb->len; i++)
+		h = (h ^ (uint8_t)sb->buf[i]) * 0x100000001b3u;
+	return h;
+}
+
+int objmap_refresh(struct objmap *m)
+{
+	int rc;
+
+	m->refreshes++;
+	if ((rc = proc_read(m->pid, "maps", &m->text)) < 0 ||
+	    (rc = maps_parse(&m->maps, m->text.buf, m->text.len)) < 0)
+		return rc;
+	if (text_hash(&m->text) != m->text_hash || m->refreshes == 1) {
+		m->text_hash = text_hash(&m->text);
+		m->generation++;
+	}
+	m->nranges = 0;
+	for (size_t i = 0; i < m->maps.count; i++) {
+		const struct map_entry *e = &m->maps.entries[i];
+
+		if (!is_object_path(e->path) || e->end <= e->start)
+			continue;
+		XGROW(m->ranges, m->ranges_cap, m->nranges + 1);
+		m->ranges[m->nranges++] = (struct objmap_range){
+			.start = e->start, .end = e->end, .offset = e->offset,
+			.obj = object_of(m, e), .perms = e->perms,
+		};
+	}
+	for (uint32_t i = 0; i < m->nobjs; i++) {
+		struct objfile *o = &m->objs[i];
+
+		if (o->state == OBJ_READY && compute_bias(m, i, o) == 0)
+			set_tables(o);
+	}
+	return 0;
+}
+
+const struct objmap_range *objmap_find(const struct objmap *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->ranges[mid].start)
+			hi = mid;
+		else if (addr >= m->ranges[mid].end)
+			lo = mid + 1;
+		else
+			return &m->ranges[mid];
+	}
+	return NULL;
+}
+
+/* Map the object's file, opened in the target's root, if it is the inode
+ * the target maps. */
+static int map_file(const struct objmap *m, struct objfile *o)
+{
+	void *p;
+	int fd = proc_open_in_root(m->pid, o->path), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &o->st) < 0)
+		rc = pf_fail_errno("cannot stat '%s'", o->path);
+	else if (o->inode && ((uint64_t)o->st.st_ino != o->inode))
+		rc = pf_fail(PF_ENOENT, "'%s' is not the file the target maps", o->path);
+	else if (o->st.st_size <= 0 || (uint64_t)o->st.st_size > ELF_MAX_FILE)
+		rc = pf_fail(PF_EFORMAT, "'%s' has a bad size", o->path);
+	if (rc == 0) {
+		p = mmap(NULL, (size_t)o->st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			rc = pf_fail_errno("cannot map '%s'", o->path);
+		else {
+			o->image = p;
+			o->image_len = (size_t)o->st.st_size;
+			o->image_mapped = true;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* The vdso has no file: copy its mapping out of the target. */
+static int copy_vdso(const struct objmap *m, uint32_t idx, struct objfile *o)
+{
+	for (size_t i = 0; i < m->nranges; i++) {
+		const struct objmap_range *r = &m->ranges[i];
+		size_t len = (size_t)(r->end - r->start);
+		int rc;
+
+		if (r->obj != idx)
+			continue;
+		if (len > VDSO_MAX)
+			return pf_fail(PF_ELIMIT, "vdso of %zu bytes", len);
+		o->image = xmalloc(len);
+		o->image_len = len;
+		if ((rc = remote_read(m->r, r->start, o->image, len)) < 0)
+			image_free(o);
+		return rc;
+	}
+	return pf_fail(PF_ENOENT, "vdso not mapped");
+}
+
+/* Code range and .eh_frame_hdr table, in run-time addresses. */
+static void set_tables(struct objfile *o)
+{
+	uint64_t lo, hi, vaddr, size, off;
+
+	o->has_table = false;
+	o->exec_lo = o->exec_hi = 0;
+	if (elf_exec_range(&o->elf, &lo, &hi) == 0) {
+		o->exec_lo = lo + o->bias;
+		o->exec_hi = hi + o->bias;
+	}
+	if (elf_eh_frame_hdr(&o->elf, &vaddr, &size) < 0 ||
+	    elf_vaddr_to_offset(&o->elf, vaddr, &off) < 0 || off > o->image_len ||
+	    size > o->image_len - off)
+		return;
+	if (elf_ehhdr_parse(o->image + off, (size_t)size, vaddr + o->bias, &o->eh) == 0) {
+		o->ehhdr = vaddr + o->bias;
+		o->has_table = true;
+	}
+}
+
+int objmap_load(struct objmap *m, uint32_t idx)
+{
+	struct objfile *o = &m->objs[idx];
+	int rc;
+
+	if (o->state != OBJ_NEW)
+		return o->state == OBJ_READY ? 0 : -PF_ENOENT;
+	o->state = OBJ_FAILED;
+	rc = o->path[0] == '/' ? map_file(m, o) : copy_vdso(m, idx, o);
+	if (rc < 0)
+		return rc;
+	if ((rc = elf_open_mem(&o->elf, o->image, o->image_len)) < 0 ||
+	    (rc = compute_bias(m, idx, o)) < 0) {
+		elf_release(&o->elf);
+		image_free(o);
+		return rc;
+	}
+	set_tables(o);
+	o->state = OBJ_READY;
+	return 0;
+}
+
+bool objmap_read(const struct objmap *m, uint64_t addr, void *buf, size_t len)
+{
+	const struct objmap_range *r = objmap_find(m, addr);
+	const struct objfile *o;
+	uint64_t off;
+
+	if (!r || (r->perms & MAP_PERM_W) || len > r->end - addr)
+		return false;
+	o = &m->objs[r->obj];
+	if (o->state != OBJ_READY || !o->image)
+		return false;
+	off = addr - r->start + r->offset;
+	if (off > o->image_len || len > o->image_len - off)
+		return false;
+	memcpy(buf, o->image + off, len);
+	return true;
+}
+
+/* Add the .symtab of the ELF file open on fd. */
+static void add_debugfile(struct objfile *o, int fd)
+{
+	struct elf e;
+
+	if (elf_open_fd(&e, fd) == 0) {
+		symbols_add(&o->syms, &e, false, SYMBOLS_DEBUGFILE);
+		elf_release(&e);
+	}
+}
+
+/* Add the .symtab of the xz-compressed ELF in .gnu_debugdata. */
+static void add_minidebug(struct objfile *o)
+{
+	uint8_t *xz, *raw;
+	size_t xzlen, rawlen;
+	struct elf e;
+
+	if (elf_section_copy(&o->elf, ".gnu_debugdata", MINIDEBUG_MAX_IN, &xz, &xzlen) < 0)
+		return;
+	if (xz_decode(xz, xzlen, MINIDEBUG_MAX_OUT, &raw, &rawlen) == 0) {
+		if (elf_open_mem(&e, raw, rawlen) == 0) {
+			symbols_add(&o->syms, &e, false, SYMBOLS_MINIDEBUG);
+			elf_release(&e);
+		}
+		free(raw);
+	}
+	free(xz);
+}
+
+const struct symbols *objmap_symbols(struct objmap *m, uint32_t idx)
+{
+	struct objfile *o = &m->objs[idx];
+	int fd;
+
+	if (o->syms_built || o->state != OBJ_READY)
+		goto out;
+	symbols_add(&o->syms, &o->elf, false, SYMBOLS_SYMTAB);
+	if (!(o->syms.sources & SYMBOLS_SYMTAB) && o->image_mapped &&
+	    (fd = debugfile_open(m->pid, o->path, &o->elf, &o->st)) >= 0) {
+		add_debugfile(o, fd);
+		close(fd);
+	}
+	if (!(o->syms.sources & (SYMBOLS_SYMTAB | SYMBOLS_DEBUGFILE)))
+		add_minidebug(o);
+	symbols_add(&o->syms, &o->elf, true, SYMBOLS_DYNSYM);
+	elf_symtab_drop(&o->elf);
+	if (o->image_mapped)
+		madvise(o->image, o->image_len, MADV_DONTNEED);	// give back what was read
+out:
+	if (!o->syms.finished)
+		symbols_finish(&o->syms);
+	o->syms_built = true;
+	return &o->syms;
+}
