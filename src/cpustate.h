@@ -6,8 +6,11 @@
  * A thread counts as busy when its state is R (running or about to) or it
  * ran since the last look: the first field of /proc/PID/task/TID/schedstat,
  * nanoseconds on a CPU, grew. The state alone misses a thread that ran
- * between two looks and sleeps now; the time alone lags, the kernel
- * updating it at ticks and switches. Neither needs the GIL: a thread
+ * between two looks and sleeps now; the time alone lags: the kernel adds a
+ * running thread's time at scheduler ticks and switches only (at 250 Hz, a
+ * thread spinning alone on a CPU showed no growth in 470 of 500 looks 1 ms
+ * apart; so does the process's CPU clock), so it cannot say "on a CPU now".
+ * Costs measured here (CPU per read): stat 3.3-4.6 us, schedstat 1.0 us. Neither needs the GIL: a thread
  * running C code without it (zlib, hashlib, a C extension between
  * Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS) is busy.
  *

@@ -227,6 +227,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 		n->heuristic = true;
 		return -UNW_ENOINFO;
 	}
+	n->table_searches++;
 	memset(&di, 0, sizeof di);
 	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
 	di.start_ip = o->exec_lo;

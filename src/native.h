@@ -62,7 +62,7 @@ struct native {
 	} *demangled;
 	size_t demangled_mask, demangled_used;
 	/* statistics */
-	uint64_t unwinds, frames, map_refreshes, stops_unknown;
+	uint64_t unwinds, frames, map_refreshes, stops_unknown, table_searches;
 };
 
 /*

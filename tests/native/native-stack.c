@@ -141,9 +141,10 @@ static int bench(struct run *run, long rounds)
 		tracee_resume(&run->t);
 	}
 	qsort(times, ntimes, sizeof *times, cmp_double);
-	printf("unwinds %zu median_us %.2f p90_us %.2f mean_depth %.1f\n", ntimes,
-	       ntimes ? times[ntimes / 2] : 0.0, ntimes ? times[ntimes * 9 / 10] : 0.0,
-	       ntimes ? (double)frames / (double)ntimes : 0.0);
+	printf("unwinds %zu median_us %.2f p90_us %.2f mean_depth %.1f table_searches %" PRIu64
+	       "\n", ntimes, ntimes ? times[ntimes / 2] : 0.0,
+	       ntimes ? times[ntimes * 9 / 10] : 0.0,
+	       ntimes ? (double)frames / (double)ntimes : 0.0, run->n.table_searches);
 	free(times);
 	return ntimes ? 0 : 1;
 }
