@@ -5,7 +5,8 @@
 # the sanitizer and fuzzing builds, llvm for llvm-symbolizer (readable
 # sanitizer reports), valgrind for the memcheck run of scripts/test.sh.
 # libunwind-dev, liblzma-dev and libiberty-dev for --native (remote
-# unwinding, MiniDebugInfo, C++ names); binutils (nm) for its tests.
+# unwinding, MiniDebugInfo, C++ names); binutils, xz-utils and g++ for its
+# tests (fixtures stripped and given MiniDebugInfo, a C++ extension).
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -13,4 +14,4 @@ apt-get install -y -q --no-install-recommends \
 	ca-certificates gcc make autoconf automake pkg-config python3 python3-pytest \
 	libxml2-utils procps util-linux libpython3.11-dev \
 	clang libclang-rt-14-dev llvm valgrind \
-	libunwind-dev liblzma-dev libiberty-dev binutils
+	libunwind-dev liblzma-dev libiberty-dev binutils xz-utils g++

@@ -33,6 +33,16 @@ uint64_t arch_regs_fp(const struct regs *r);
  */
 int arch_dwarf_reg(const struct regs *r, int regno, uint64_t *out);
 
+/*
+ * arch_branch_targets - pure: the targets of the direct jumps (not calls)
+ * found in machine code code[0..len) loaded at `addr`, into out[0..cap);
+ * returns how many were found (at most cap). The bytes are scanned, not
+ * decoded: a byte pattern inside another instruction can yield a target
+ * that is none, so callers must not trust a single one.
+ */
+size_t arch_branch_targets(const uint8_t *code, size_t len, uint64_t addr,
+			   uint64_t *out, size_t cap);
+
 /* Fill `r` from a register layout built by hand (tests): pc, sp, fp and
  * zero for the rest. */
 void arch_regs_make(struct regs *r, uint64_t pc, uint64_t sp, uint64_t fp);

@@ -79,3 +79,23 @@ void arch_regs_make(struct regs *r, uint64_t pc, uint64_t sp, uint64_t fp)
 	memcpy(r->w, &u, sizeof u);
 	r->len = sizeof u;
 }
+
+/* jmp rel32 (e9) and jcc rel32 (0f 80-8f): how GCC reaches a function's
+ * split-off parts (".cold"). */
+size_t arch_branch_targets(const uint8_t *code, size_t len, uint64_t addr,
+			   uint64_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i + 5 <= len && n < cap; i++) {
+		size_t op = code[i] == 0xe9 ? 1 :
+			    code[i] == 0x0f && i + 6 <= len && (code[i + 1] & 0xf0) == 0x80 ? 2 : 0;
+		int32_t rel;
+
+		if (!op)
+			continue;
+		memcpy(&rel, code + i + op, 4);
+		out[n++] = addr + i + op + 4 + (uint64_t)(int64_t)rel;
+	}
+	return n;
+}

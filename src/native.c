@@ -20,8 +20,13 @@ struct native_name {
 	uint64_t pc;		/* 0: an empty slot */
 	const char *object;
 	const char *symbol;
+	const char *part_of;
 	uint64_t offset;
 };
+
+#define PART_SCAN_MAX (4u << 20)	/* bytes of a followed function scanned */
+#define PART_TARGETS 65536		/* jumps looked at in it */
+#define PART_MIN_JUMPS 2
 
 #define UNKNOWN_OBJECT "[unknown]"
 
@@ -74,7 +79,7 @@ static void names_put(struct native *n, uint64_t pc, const struct native_frame *
 	slot = names_slot(n, pc);
 	if (slot->pc == 0)
 		n->names_used++;
-	*slot = (struct native_name){ pc, f->object, f->symbol, f->offset };
+	*slot = (struct native_name){ pc, f->object, f->symbol, f->part_of, f->offset };
 }
 
 /* The readable form of a C++ name, demangled once per symbol. */
@@ -115,6 +120,29 @@ static const char *demangled(struct native *n, const char *name)
 /* ------------------------------------------------------- objects */
 
 static void forget_addresses(struct native *n);
+static void find_parts(struct native *n, uint32_t idx);
+
+int native_follow(struct native *n, const char *symbol)
+{
+	if (n->nfollow == NATIVE_FOLLOW_MAX)
+		return pf_fail(PF_ELIMIT, "more than %d functions followed", NATIVE_FOLLOW_MAX);
+	n->follow[n->nfollow++] = xstrdup(symbol);
+	return 0;
+}
+
+/* The followed function that link-time address `vaddr` of object `idx`
+ * was split off, or NULL. */
+static const char *part_at(struct native *n, uint32_t idx, uint64_t vaddr)
+{
+	struct objfile *o = &n->objs.objs[idx];
+
+	if (!o->parts_done)
+		find_parts(n, idx);
+	for (size_t i = 0; i < o->nparts; i++)
+		if (vaddr >= o->parts[i].lo && vaddr < o->parts[i].hi)
+			return o->parts[i].of;
+	return NULL;
+}
 
 /* The mapping of `addr`; the maps are re-read once per unwind (or per
  * naming) when it is in none. */
@@ -153,12 +181,12 @@ int native_name(struct native *n, uint64_t pc, struct native_frame *out)
 	uint64_t off;
 
 	if (n->names && pc != 0 && (hit = names_slot(n, pc))->pc == pc) {
-		*out = (struct native_frame){ hit->object, hit->symbol, hit->offset };
+		*out = (struct native_frame){ hit->object, hit->symbol, hit->part_of, hit->offset };
 		return 0;
 	}
 	n->refreshed = false;
 	r = range_at(n, pc);
-	*out = (struct native_frame){ UNKNOWN_OBJECT, NULL, pc };
+	*out = (struct native_frame){ UNKNOWN_OBJECT, NULL, NULL, pc };
 	if (r && objmap_load(&n->objs, r->obj) < 0) {
 		out->object = n->objs.objs[r->obj].base;
 		out->offset = pc - r->start + r->offset;	// a file offset
@@ -170,6 +198,8 @@ int native_name(struct native *n, uint64_t pc, struct native_frame *out)
 		if (sym) {
 			out->symbol = demangled(n, sym);
 			out->offset = 0;
+		} else {
+			out->part_of = part_at(n, r->obj, pc - o->bias);
 		}
 	}
 	if (pc != 0)
@@ -303,6 +333,78 @@ static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
 	return -UNW_EINVAL;	// the target is never resumed by libunwind
 }
 
+/* ------------------------------------------------------- split parts */
+
+/* Count one jump into the table entry [lo, hi) of function `of`. */
+static void count_jump(struct objfile *o, uint64_t lo, uint64_t hi, const char *of,
+		       uint32_t **hits)
+{
+	size_t i;
+
+	for (i = 0; i < o->nparts; i++)
+		if (o->parts[i].lo == lo && o->parts[i].of == of)
+			break;
+	if (i == o->nparts) {
+		XGROW(o->parts, o->parts_cap, o->nparts + 1);
+		*hits = xreallocarray(*hits, o->parts_cap, sizeof **hits);
+		o->parts[o->nparts] = (struct objpart){ lo, hi, of };
+		(*hits)[o->nparts++] = 0;
+	}
+	(*hits)[i]++;
+}
+
+/* The jumps of function `name` of object `o` into unnamed code. */
+static void scan_function(struct native *n, struct objfile *o, const char *name,
+			  uint64_t *targets, uint32_t **hits)
+{
+	const struct symbols *syms = &o->syms;
+	uint64_t value, size, off, unused;
+	const char *of;
+	size_t count;
+
+	if (symbols_find(syms, name, &value, &size) < 0 ||
+	    elf_vaddr_to_offset(&o->elf, value, &off) < 0 || off > o->image_len ||
+	    !(of = symbols_lookup(syms, value, &unused)))
+		return;
+	size = size < o->image_len - off ? size : o->image_len - off;
+	count = arch_branch_targets(o->image + off, size < PART_SCAN_MAX ? size : PART_SCAN_MAX,
+				    value, targets, PART_TARGETS);
+	for (size_t i = 0; i < count; i++) {
+		uint64_t t = targets[i], at = t + o->bias;
+		unw_proc_info_t pi;
+
+		if (t - value < size || symbols_lookup(syms, t, &unused) ||
+		    at < o->exec_lo || at >= o->exec_hi ||
+		    unw_get_proc_info_by_ip(n->as, at, &pi, n) < 0 ||
+		    symbols_lookup(syms, pi.start_ip - o->bias, &unused))
+			continue;
+		count_jump(o, pi.start_ip - o->bias, pi.end_ip - o->bias, of, hits);
+	}
+}
+
+/* Find, once per object, the parts split off the followed functions. */
+static void find_parts(struct native *n, uint32_t idx)
+{
+	struct objfile *o = &n->objs.objs[idx];
+	uint64_t *targets;
+	uint32_t *hits = NULL;
+	size_t kept = 0;
+
+	o->parts_done = true;
+	if (!n->nfollow || !o->image || !n->as)
+		return;
+	objmap_symbols(&n->objs, idx);
+	targets = xreallocarray(NULL, PART_TARGETS, sizeof *targets);
+	for (size_t f = 0; f < n->nfollow; f++)
+		scan_function(n, o, n->follow[f], targets, &hits);
+	for (size_t i = 0; i < o->nparts; i++)
+		if (hits[i] >= PART_MIN_JUMPS)
+			o->parts[kept++] = o->parts[i];
+	o->nparts = kept;
+	free(hits);
+	free(targets);
+}
+
 /* ------------------------------------------------------- unwinding */
 
 int native_open(struct native *n, pid_t pid, struct remote *r)
@@ -346,6 +448,8 @@ void native_close(struct native *n)
 		free(n->demangled[i].readable);
 	free(n->demangled);
 	free(n->names);
+	for (size_t i = 0; i < n->nfollow; i++)
+		free(n->follow[i]);
 	rcache_release(&n->cache);
 	objmap_release(&n->objs);
 	memset(n, 0, sizeof *n);
@@ -439,6 +543,11 @@ static void forget_addresses(struct native *n)
 	names_clear(n);
 }
 
+static void find_parts(struct native *n, uint32_t idx)
+{
+	n->objs.objs[idx].parts_done = true;
+}
+
 int native_open(struct native *n, pid_t pid, struct remote *r)
 {
 	memset(n, 0, sizeof *n);
@@ -450,6 +559,8 @@ int native_open(struct native *n, pid_t pid, struct remote *r)
 void native_close(struct native *n)
 {
 	free(n->names);
+	for (size_t i = 0; i < n->nfollow; i++)
+		free(n->follow[i]);
 	memset(n, 0, sizeof *n);
 }
 

@@ -27,6 +27,7 @@
 
 #define NATIVE_MAX_DEPTH 1024	/* frames one unwind returns at most */
 #define NATIVE_STACK_PREFETCH (32u << 10)	/* stack bytes read up front */
+#define NATIVE_FOLLOW_MAX 4	/* functions whose split-off parts are known */
 
 /*
  * How a native frame is shown: "object!symbol" when a function of the
@@ -36,6 +37,10 @@ struct native_frame {
 	const char *object;	/* basename of the object ("[vdso]", ...), or
 				 * "[unknown]" for an address in no file mapping */
 	const char *symbol;	/* the function (C++ names demangled), or NULL */
+	const char *part_of;	/* unnamed code split off a function followed
+				 * with native_follow(): its name; else NULL.
+				 * Not shown (it is no symbol); for deciding
+				 * what the frame is, e.g. the eval loop */
 	uint64_t offset;	/* named: 0 (one frame per function, whatever
 				 * the address inside it); unnamed: the
 				 * object's own address of pc (its link-time
@@ -56,6 +61,8 @@ struct native {
 	bool heuristic;		/* libunwind found no table for this step */
 	struct native_name *names;	/* pc -> name, open addressing */
 	size_t names_mask, names_used;
+	char *follow[NATIVE_FOLLOW_MAX];	/* native_follow()'s names, owned */
+	size_t nfollow;
 	struct native_demangled {	/* mangled name -> readable, owned */
 		const char *mangled;
 		char *readable;
@@ -103,6 +110,22 @@ int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
  * in no known mapping. Returns 0 (always fills *out).
  */
 int native_name(struct native *n, uint64_t pc, struct native_frame *out);
+
+/*
+ * native_follow - recognise the code split off function `symbol` (copied):
+ * compilers move a function's rarely run blocks into a separate stretch of
+ * code (GCC's "symbol.cold"), which stripped objects leave unnamed; where
+ * that stretch is most of the function (Debian's 3.14 and 3.15
+ * _PyEval_EvalFrameDefault) its frames must still be known as the
+ * function's. A stretch counts as split off `symbol` when at least two
+ * direct jumps in the function land in the same unwind-table entry that
+ * no symbol names (the function's bytes are scanned, not decoded, so one
+ * jump alone is not trusted). native_name() then sets part_of for
+ * addresses in it; the name shown stays object+0xOFFSET. Call before
+ * naming (names already cached are not revisited). 0 or -PF_ELIMIT (more
+ * than NATIVE_FOLLOW_MAX names).
+ */
+int native_follow(struct native *n, const char *symbol);
 
 /*
  * native_locate - where `pc` is: the path of its object as the target's

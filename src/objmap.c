@@ -50,6 +50,7 @@ void objmap_release(struct objmap *m)
 		elf_release(&o->elf);
 		image_free(o);
 		symbols_release(&o->syms);
+		free(o->parts);
 		free(o->path);
 	}
 	free(m->objs);

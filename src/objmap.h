@@ -28,6 +28,13 @@
 
 enum objfile_state { OBJ_NEW, OBJ_READY, OBJ_FAILED };
 
+/* Code split off a named function (a GCC ".cold" part), found by the
+ * jumps the function makes into it (native.c). Link-time addresses. */
+struct objpart {
+	uint64_t lo, hi;	/* [lo, hi): one unwind-table entry */
+	const char *of;		/* the function's name, in objfile.syms */
+};
+
 struct objfile {
 	char *path;		/* owned: as in the maps ("[vdso]" too) */
 	const char *base;	/* its basename, inside path */
@@ -46,6 +53,9 @@ struct objfile {
 	struct elf_ehhdr eh;	/* its table, run-time addresses */
 	bool syms_built;
 	struct symbols syms;
+	bool parts_done;	/* parts looked for (native.c) */
+	struct objpart *parts;
+	size_t nparts, parts_cap;
 };
 
 /* One file-backed mapping of the target. */

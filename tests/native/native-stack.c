@@ -9,8 +9,9 @@
  *
  * Output of a snapshot: per thread a line "thread TID whole|cut DEPTH",
  * then one line per frame, innermost first: two spaces and the rendered
- * frame; with --raw, then a tab, the object's path and a tab and the
- * address in the object (0x..., link-time).
+ * frame; with --raw, then a tab, the object's path, a tab, the address
+ * in the object (0x..., link-time) and, for unnamed code split off the
+ * eval loop (native_follow), a tab and "part_of=NAME".
  */
 #include "compat.h"
 
@@ -76,9 +77,14 @@ static void print_thread(struct run *run, pid_t tid, const uint64_t *pcs, size_t
 		const char *path;
 		uint64_t vaddr;
 
+		struct native_frame f;
+
+		native_name(&run->n, pcs[i], &f);
 		printf("  %.*s", (int)len, text);
 		if (run->raw && native_locate(&run->n, pcs[i], &path, &vaddr) == 0)
 			printf("\t%s\t0x%" PRIx64, path, vaddr);
+		if (run->raw && f.part_of)
+			printf("\tpart_of=%s", f.part_of);
 		printf("\n");
 	}
 	render_release(&rd);
@@ -116,6 +122,19 @@ static int unwind_all(struct run *run, double *times, size_t *ntimes, size_t *fr
 		}
 	}
 	return 0;
+}
+
+/* Stop every thread; a thread that did not stop in time (busy in the
+ * kernel) is waited for again, a few times. */
+static int stop(struct run *run)
+{
+	int rc = -PF_ETORN;
+
+	for (int i = 0; i < 20 && rc == -PF_ETORN; i++) {
+		if ((rc = tracee_stop(&run->t)) == -PF_ETORN)
+			tracee_resume(&run->t);
+	}
+	return rc;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -175,12 +194,14 @@ int main(int argc, char **argv)
 		return die("cannot read the process");
 	if (native_open(&run.n, pid, &run.r) < 0)
 		return die("cannot prepare unwinding");
+	native_follow(&run.n, "_PyEval_EvalFrameDefault");	// 3.6+
+	native_follow(&run.n, "PyEval_EvalFrameEx");		// 2.7
 	if (tracee_attach(&run.t, pid) < 0)
 		return die("cannot attach");
 	if (rounds > 0) {
 		status = bench(&run, rounds);
 	} else {
-		status = tracee_stop(&run.t) < 0 ? die("cannot stop the process") :
+		status = stop(&run) < 0 ? die("cannot stop the process") :
 			 unwind_all(&run, NULL, NULL, NULL);
 		tracee_resume(&run.t);
 	}

@@ -1,0 +1,357 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Native stacks, as tests/native/native-stack unwinds and names them.
+
+Every frame is checked against the object's own symbol tables, read
+independently with nm: a frame named object!symbol must lie inside that
+symbol's [value, value + size), and a frame shown as object+0xOFFSET
+must lie inside no function at all (never a neighbour's name). Targets:
+a C (and C++) extension built here against each interpreter's headers,
+zlib and hashlib, ctypes' qsort calling back into Python, several
+threads, Debian's stripped static python3.11; and the cost of an unwind.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import interpreters
+import processes
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXT_SOURCE = os.path.join(HERE, "native", "pfnative.cpp")
+TRIES = 40  # snapshots to wait for a target to be where a test wants it
+UNWIND_GOAL_US = 250.0  # the whole --native sample's budget at 1 kHz
+
+
+def native_stack_path():
+    explicit = os.environ.get("NATIVE_STACK")
+    if explicit:
+        return explicit
+    pyflame = os.environ.get("PYFLAME")
+    if pyflame:
+        return os.path.join(os.path.dirname(os.path.dirname(pyflame)),
+                            "tests", "native", "native-stack")
+    return os.path.join(HERE, "..", "native", "native-stack")
+
+
+@pytest.fixture(scope="session")
+def native_stack():
+    path = native_stack_path()
+    if not os.access(path, os.X_OK):
+        pytest.skip("no native-stack program at %s (make check builds it)"
+                    % path)
+    return path
+
+
+class Thread(object):
+    def __init__(self, tid, whole):
+        self.tid = tid
+        self.whole = whole
+        self.frames = []  # (text, path, vaddr)
+        self.parts = []  # per frame: the function it was split off, or None
+
+    @property
+    def texts(self):
+        return [f[0] for f in self.frames]
+
+    def __repr__(self):
+        return "thread %d %s:\n  %s" % (
+            self.tid, "whole" if self.whole else "cut",
+            "\n  ".join(self.texts))
+
+
+def snapshot(tool, pid):
+    """One stop of the target: its threads, frames with path and address."""
+    out = subprocess.run([tool, "--raw", str(pid)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=60)
+    assert out.returncode == 0, out.stderr.decode()
+    threads = []
+    for line in out.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("thread "):
+            word = line.split()
+            threads.append(Thread(int(word[1]), word[2] == "whole"))
+            assert int(word[3]) >= 1
+        else:
+            parts = line.strip().split("\t")
+            path = parts[1] if len(parts) > 1 else None
+            vaddr = int(parts[2], 16) if len(parts) > 2 else None
+            part = [p[8:] for p in parts[3:] if p.startswith("part_of=")]
+            threads[-1].frames.append((parts[0], path, vaddr))
+            threads[-1].parts.append(part[0] if part else None)
+    return threads
+
+
+def wait_for(tool, pid, found):
+    """Snapshots until found(threads) is true; the last snapshot."""
+    threads = []
+    for _ in range(TRIES):
+        threads = snapshot(tool, pid)
+        if found(threads):
+            return threads
+        time.sleep(0.05)
+    pytest.fail("never seen in %d snapshots; the last:\n%s"
+                % (TRIES, "\n".join(map(repr, threads))))
+
+
+# ------------------------------------------------------------ honesty
+
+FUNC_TYPES = set("TtWwi")
+_NM_CACHE = {}
+
+
+def debug_files(path):
+    """The separate debug files of `path` where this system has them: by
+    build-id, then by .gnu_debuglink in the usual places."""
+    found = []
+    out = subprocess.run(["readelf", "-n", path], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode("latin-1")
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    if m:
+        found.append("/usr/lib/debug/.build-id/%s/%s.debug"
+                     % (m.group(1)[:2], m.group(1)[2:]))
+    out = subprocess.run(["readelf", "--string-dump=.gnu_debuglink", path],
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode("latin-1")
+    m = re.search(r"\]\s+(\S+)", out)
+    if m:
+        d = os.path.dirname(path)
+        found += [os.path.join(d, m.group(1)),
+                  os.path.join(d, ".debug", m.group(1)),
+                  "/usr/lib/debug" + os.path.join(d, m.group(1))]
+    return [f for f in found if os.path.isfile(f)]
+
+
+def nm_functions(path):
+    """{name: [(start, end)]} of the functions with a size in .symtab and
+    .dynsym of the object and of its debug files (names demangled,
+    versions cut), read with nm."""
+    if path in _NM_CACHE:
+        return _NM_CACHE[path]
+    funcs = {}
+    runs = [[path], ["-D", path]] + [[f] for f in debug_files(path)]
+    for args in runs:
+        out = subprocess.run(["nm", "-C", "-S", "--defined-only",
+                              "--format=posix"] + args,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for line in out.stdout.decode("utf-8", "replace").splitlines():
+            word = line.rsplit(None, 3)
+            if len(word) != 4 or word[1] not in FUNC_TYPES:
+                continue  # no size: names nothing
+            name = re.sub(r"@.*$", "", word[0])
+            start, size = int(word[2], 16), int(word[3], 16)
+            if size:
+                funcs.setdefault(name, []).append((start, start + size))
+    _NM_CACHE[path] = funcs
+    return funcs
+
+
+def check_honest(threads):
+    """Every frame named inside its symbol; every unnamed one in none."""
+    checked = 0
+    for th in threads:
+        for text, path, vaddr in th.frames:
+            if path is None or not path.startswith("/"):
+                continue
+            funcs = nm_functions(path)
+            obj = os.path.basename(path)
+            if text.startswith(obj + "!"):
+                name = text[len(obj) + 1:]
+                ranges = funcs.get(name, [])
+                assert any(s <= vaddr < e for s, e in ranges), \
+                    "%s at 0x%x lies outside %s %r" % (text, vaddr, name,
+                                                       ranges)
+            else:
+                assert text == "%s+0x%x" % (obj, vaddr), text
+                inside = [n for n, rs in funcs.items()
+                          for s, e in rs if s <= vaddr < e]
+                assert not inside, "%s is inside %s" % (text, inside)
+            checked += 1
+    assert checked > 0
+    return checked
+
+
+def eval_loop(interp):
+    return ("PyEval_EvalFrameEx" if interp.major_minor == (2, 7)
+            else "_PyEval_EvalFrameDefault")
+
+
+def is_eval(text, interp, part_of=None):
+    """Whether a frame is a call of the eval loop: by its name, or, where
+    the loop's code was split off unnamed, by what it was split off."""
+    name = text.split("!", 1)[1] if "!" in text else part_of
+    loop = eval_loop(interp)
+    return name is not None and (name == loop or name.startswith(loop + "."))
+
+
+def eval_positions(th, interp):
+    return [i for i, (x, p) in enumerate(zip(th.texts, th.parts))
+            if is_eval(x, interp, p)]
+
+
+# -------------------------------------------------------- the extension
+
+def build_extension(interp, outdir):
+    """pfnative.so for interp in outdir, or a skip with the reason."""
+    if shutil.which("g++") is None:
+        pytest.skip("no g++ to build the extension")
+    probe = ("import sysconfig; p = sysconfig.get_paths(); "
+             "print(p['include']); print(p['platinclude'])")
+    out = subprocess.run(interp.command("-c", probe), env=interp.environ(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=60)
+    dirs = out.stdout.decode().split()
+    if out.returncode != 0 or not dirs or not os.path.exists(
+            os.path.join(dirs[0], "Python.h")):
+        pytest.skip("%s has no headers (%s)" % (interp.label, dirs))
+    flags = []
+    for d in dirs:
+        flags += ["-I", d, "-I", os.path.dirname(d)]
+    target = os.path.join(str(outdir), "pfnative.so")
+    cmd = (["g++", "-std=gnu++11", "-shared", "-fPIC", "-O1", "-fno-inline",
+            "-fno-optimize-sibling-calls", "-w"] + flags +
+           [EXT_SOURCE, "-o", target])
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr.decode()
+    return target
+
+
+def test_extension_exact_names(interp, targets, native_stack, tmp_path):
+    """Functions of a C/C++ extension with .symtab: exact names, in order,
+    and the Python callback's eval loop inside the C caller."""
+    build_extension(interp, tmp_path)
+    t = targets.start(interp, "native_work.py", "ext", str(tmp_path))
+    chain = ["pfnative.so!pfcxx::spin(unsigned long)",
+             "pfnative.so!pf_native_inner", "pfnative.so!pf_native_middle",
+             "pfnative.so!pf_native_outer"]
+
+    def found(threads):
+        spin = [th for th in threads if th.texts[:4] == chain]
+        call = [th for th in threads
+                if "pfnative.so!pf_native_callback" in th.texts]
+        return spin and call and all(th.whole for th in threads)
+
+    threads = wait_for(native_stack, t.pid, found)
+    call = [th for th in threads
+            if "pfnative.so!pf_native_callback" in th.texts][0]
+    at = call.texts.index("pfnative.so!pf_native_callback")
+    evals = eval_positions(call, interp)
+    assert any(i < at for i in evals) and any(i > at for i in evals), call
+    check_honest(threads)
+
+
+# --------------------------------------------------------- libraries
+
+SHA256_MODULE = ("import hashlib, sys; "
+                 "sys.stdout.write(getattr(hashlib.sha256, '__module__', '')"
+                 " or '')")
+
+
+def library_of(interp, mode):
+    """The object the work of `mode` runs in: zlib's libz; hashlib's
+    libcrypto when sha256 comes from OpenSSL (_hashlib), else None (a
+    built-in implementation: the interpreter's own code)."""
+    if mode == "zlib":
+        return "libz.so"
+    out = subprocess.run(interp.command("-c", SHA256_MODULE),
+                         env=interp.environ(), stdout=subprocess.PIPE,
+                         timeout=60)
+    return "libcrypto.so" if out.stdout.decode() == "_hashlib" else None
+
+
+@pytest.mark.parametrize("mode", ["zlib", "hashlib"])
+def test_library_names_honest(interp, targets, native_stack, mode):
+    """zlib and hashlib release the GIL in a stripped library: its
+    exported functions named by .dynsym, the rest object+offset; below
+    them, the eval loop that called them."""
+    library = library_of(interp, mode)
+    t = targets.start(interp, "native_work.py", mode)
+
+    def in_work(th):
+        if library:
+            return th.texts[0].startswith(library)
+        evals = eval_positions(th, interp)
+        return bool(evals) and evals[0] > 0
+
+    threads = wait_for(native_stack, t.pid, lambda ths: any(
+        in_work(th) and th.whole for th in ths))
+    check_honest(threads)
+    for th in threads:
+        if in_work(th):
+            assert eval_positions(th, interp), th
+
+
+def test_qsort_callback_nests(interp, targets, native_stack):
+    """ctypes' qsort calling a Python comparison: the callback's eval loop
+    lies inside libc's qsort, which lies inside the caller's eval loop."""
+    t = targets.start(interp, "native_work.py", "qsort")
+
+    def nested(th):
+        """libc's sort (the first run of libc frames) between two evals."""
+        texts = th.texts
+        first = [i for i, x in enumerate(texts) if x.startswith("libc.so")]
+        evals = eval_positions(th, interp)
+        if not (th.whole and first and evals):
+            return False
+        end = first[0]
+        while end < len(texts) and texts[end].startswith("libc.so"):
+            end += 1
+        return evals[0] < first[0] and any(e >= end for e in evals)
+
+    threads = wait_for(native_stack, t.pid,
+                       lambda ths: any(nested(th) for th in ths))
+    check_honest(threads)
+
+
+def test_threads_all_whole(interp, targets, native_stack):
+    """Five threads, each unwound to its start; the sleeper in libc."""
+    t = targets.start(interp, "native_work.py", "threads")
+
+    def found(threads):
+        return len(threads) == 5 and all(th.whole for th in threads)
+
+    threads = wait_for(native_stack, t.pid, found)
+    assert len(threads) == processes.task_count(t.pid)
+    assert sum(th.texts[0].startswith("libc.so") for th in threads) >= 2
+    check_honest(threads)
+
+
+def test_debian_stripped_static(targets, native_stack):
+    """Debian's python3.11: libpython linked in, stripped to .dynsym: the
+    C API named, internal functions python3.11+0x..., none misnamed."""
+    interp = [i for i in interpreters.discovered().found
+              if i.origin == "debian" and i.major_minor == (3, 11)]
+    if not interp:
+        pytest.skip("no Debian python3.11")
+    t = targets.start(interp[0], "native_work.py", "zlib")
+    threads = wait_for(native_stack, t.pid, lambda ths: any(
+        th.texts[0].startswith("libz.so") and th.whole for th in ths))
+    texts = [x for th in threads for x in th.texts]
+    assert any(x.startswith("python3.11+0x") for x in texts)
+    assert "python3.11!_PyEval_EvalFrameDefault" in texts, texts
+    check_honest(threads)
+
+
+# -------------------------------------------------------------- cost
+
+def test_unwind_cost(targets, native_stack):
+    """Median CPU of one unwind of a thread about 50 native frames deep
+    (3.12, Python -> C -> Python 8 levels, then zlib)."""
+    interp = [i for i in interpreters.discovered().found
+              if i.major_minor == (3, 12)]
+    if not interp:
+        pytest.skip("no Python 3.12")
+    t = targets.start(interp[0], "native_work.py", "deep", "8")
+    wait_for(native_stack, t.pid, lambda ths: any(
+        th.texts[0].startswith("libz.so") for th in ths))
+    out = subprocess.run([native_stack, "--bench", "500", str(t.pid)],
+                         stdout=subprocess.PIPE, timeout=120)
+    line = out.stdout.decode()
+    print(line)
+    fields = dict(zip(line.split()[::2], line.split()[1::2]))
+    assert float(fields["mean_depth"]) >= 40, line
+    assert float(fields["median_us"]) < UNWIND_GOAL_US, line
