@@ -274,8 +274,10 @@ int elf_open_mem(struct elf *e, const void *buf, size_t len)
 
 static void symtab_release(struct elf_symtab *t)
 {
-	free(t->syms);
-	free(t->strs);
+	if (!t->borrowed) {
+		free(t->syms);
+		free(t->strs);
+	}
 	memset(t, 0, sizeof *t);
 }
 
@@ -372,6 +374,21 @@ static int check_symtab(const struct elf *e, const Elf64_Shdr *sh, Elf64_Shdr *s
 	return 0;
 }
 
+/* A table's bytes: in place in a buffer, else a copy (read_blob). */
+static int table_bytes(const struct elf *e, uint64_t off, uint64_t size, const char *what,
+		       uint8_t **out)
+{
+	*out = NULL;
+	if (!e->mem)
+		return read_blob(e, off, size, what, out);
+	if (size > ELF_MAX_TABLE)
+		return pf_fail(PF_ELIMIT, "ELF %s of %" PRIu64 " bytes is too large", what, size);
+	if (off > e->size || size > e->size - off)
+		return pf_fail(PF_EFORMAT, "ELF %s passes the end of the file", what);
+	*out = (uint8_t *)(uintptr_t)(e->mem + off);
+	return 0;
+}
+
 /* Load the table of section type `type` into `t` once (empty if absent). */
 static int load_symtab(const struct elf *e, uint32_t type, struct elf_symtab *t)
 {
@@ -385,10 +402,11 @@ static int load_symtab(const struct elf *e, uint32_t type, struct elf_symtab *t)
 		t->loaded = true;
 		return 0;
 	}
+	t->borrowed = e->mem != NULL;
 	if ((rc = check_symtab(e, &sh, &str)) < 0 ||
-	    (rc = read_blob(e, sh.sh_offset, sh.sh_size, "symbol table", &t->syms)) < 0)
+	    (rc = table_bytes(e, sh.sh_offset, sh.sh_size, "symbol table", &t->syms)) < 0)
 		return rc;
-	rc = read_blob(e, str.sh_offset, str.sh_size, "symbol string table", &strs);
+	rc = table_bytes(e, str.sh_offset, str.sh_size, "symbol string table", &strs);
 	if (rc < 0) {
 		symtab_release(t);
 		return rc;

@@ -20,9 +20,11 @@ typedef int (*elf_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
 
 struct elf_symtab {
 	bool loaded;
-	uint8_t *syms;		/* raw Elf64_Sym array, owned */
+	bool borrowed;		/* syms and strs point into elf.mem, not owned */
+	uint8_t *syms;		/* raw Elf64_Sym array, owned unless borrowed */
 	size_t nsyms;
-	char *strs;		/* string table, owned, NUL-terminated copy */
+	char *strs;		/* string table, owned unless borrowed; names
+				 * are NUL-terminated inside strs_len */
 	size_t strs_len;
 };
 
@@ -50,7 +52,8 @@ struct elf {
 
 /*
  * Open over an fd (not closed by elf_release; pread is used, the file size
- * comes from fstat) or a buffer (borrowed; must outlive the struct).
+ * comes from fstat) or a buffer (borrowed; must outlive the struct; symbol
+ * tables are then used in place, not copied).
  * Checks the magic, ELFCLASS64, little-endian, EM_X86_64, the program and
  * section header tables, that every PT_LOAD's file bytes lie in the file,
  * and loads the section-name table. The struct holds no pointer to itself,

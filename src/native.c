@@ -234,11 +234,12 @@ extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip
 					      unw_dyn_info_t *di, unw_proc_info_t *pi,
 					      int need_unwind_info, void *arg);
 
-#define RS_CACHE_SIZE 4096	/* per-address register-state cache entries */
+#define RS_CACHE_SIZE 1024	/* per-address register-state cache entries */
 
 static void forget_addresses(struct native *n)
 {
 	names_clear(n);
+	rcache_reset(&n->rodata);
 	if (n->as)
 		unw_flush_cache(n->as, 0, 0);
 }
@@ -292,11 +293,14 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
 	struct native *n = arg;
 
 	(void)as;
+	const struct objmap_range *r;
+	struct rcache *c;
+
 	if (write)
 		return -UNW_EINVAL;
-	if (objmap_read(&n->objs, addr, val, sizeof *val))
-		return 0;
-	return rcache_read(&n->cache, addr, val, sizeof *val) == 0 ? 0 : -UNW_EINVAL;
+	r = objmap_find(&n->objs, addr);
+	c = r && !(r->perms & MAP_PERM_W) ? &n->rodata : &n->cache;
+	return rcache_read(c, addr, val, sizeof *val) == 0 ? 0 : -UNW_EINVAL;
 }
 
 static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
@@ -360,15 +364,18 @@ static void scan_function(struct native *n, struct objfile *o, const char *name,
 	const struct symbols *syms = &o->syms;
 	uint64_t value, size, off, unused;
 	const char *of;
+	uint8_t *code;
 	size_t count;
 
 	if (symbols_find(syms, name, &value, &size) < 0 ||
-	    elf_vaddr_to_offset(&o->elf, value, &off) < 0 || off > o->image_len ||
+	    elf_vaddr_to_offset(&o->elf, value, &off) < 0 ||
 	    !(of = symbols_lookup(syms, value, &unused)))
 		return;
-	size = size < o->image_len - off ? size : o->image_len - off;
-	count = arch_branch_targets(o->image + off, size < PART_SCAN_MAX ? size : PART_SCAN_MAX,
-				    value, targets, PART_TARGETS);
+	size = size < PART_SCAN_MAX ? size : PART_SCAN_MAX;
+	code = xmalloc((size_t)size);
+	count = elf_read(&o->elf, off, code, (size_t)size) < 0 ? 0 :
+		arch_branch_targets(code, (size_t)size, value, targets, PART_TARGETS);
+	free(code);
 	for (size_t i = 0; i < count; i++) {
 		uint64_t t = targets[i], at = t + o->bias;
 		unw_proc_info_t pi;
@@ -391,7 +398,7 @@ static void find_parts(struct native *n, uint32_t idx)
 	size_t kept = 0;
 
 	o->parts_done = true;
-	if (!n->nfollow || !o->image || !n->as)
+	if (!n->nfollow || o->state != OBJ_READY || !n->as)
 		return;
 	objmap_symbols(&n->objs, idx);
 	targets = xreallocarray(NULL, PART_TARGETS, sizeof *targets);
@@ -437,6 +444,7 @@ int native_open(struct native *n, pid_t pid, struct remote *r)
 	unw_set_cache_size(as, RS_CACHE_SIZE, 0);
 	n->as = as;
 	rcache_init(&n->cache, r);
+	rcache_init(&n->rodata, r);
 	return 0;
 }
 
@@ -451,6 +459,7 @@ void native_close(struct native *n)
 	for (size_t i = 0; i < n->nfollow; i++)
 		free(n->follow[i]);
 	rcache_release(&n->cache);
+	rcache_release(&n->rodata);
 	objmap_release(&n->objs);
 	memset(n, 0, sizeof *n);
 }

@@ -4,11 +4,12 @@
  * API over our own accessors, and named by our own symbol tables.
  *
  * One struct native per target process. libunwind sees the target only
- * through the accessors here: memory through the process's mapped objects
- * (objmap.h: read-only mappings are read from the object's file, mapped
- * here once) and else a page cache of the target (rcache.h, reset at each
- * unwind: a thread's stack is read by the page, in one batched read where
- * it can be); registers from one register set per thread (tracee_regs());
+ * through the accessors here: memory through two page caches of the
+ * target (rcache.h): one for its read-only file mappings (unwind tables,
+ * code: they do not change, so it is kept across unwinds until the maps
+ * change), one for the rest, reset at each unwind (a thread's stack is
+ * read by the page, in one batched read where it can be); registers from
+ * one register set per thread (tracee_regs());
  * unwind tables from each object's .eh_frame_hdr, whose look-ups libunwind
  * caches per address (UNW_CACHE_GLOBAL). Once warm, an unwind opens no
  * file, parses no ELF and allocates nothing.
@@ -54,6 +55,7 @@ struct native {
 	pid_t pid;
 	struct remote *r;	/* borrowed */
 	struct rcache cache;	/* target pages, valid for one unwind */
+	struct rcache rodata;	/* pages of read-only file mappings, kept */
 	struct objmap objs;
 	void *as;		/* unw_addr_space_t */
 	const struct regs *regs;	/* the thread being unwound */

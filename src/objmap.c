@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -32,14 +31,14 @@ void objmap_init(struct objmap *m, pid_t pid, struct remote *r)
 	maps_init(&m->maps);
 }
 
-static void image_free(struct objfile *o)
+static void close_file(struct objfile *o)
 {
-	if (o->image && o->image_mapped)
-		munmap(o->image, o->image_len);
-	else
-		free(o->image);
-	o->image = NULL;
-	o->image_len = 0;
+	elf_release(&o->elf);
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	free(o->vdso);
+	o->vdso = NULL;
 }
 
 void objmap_release(struct objmap *m)
@@ -47,8 +46,7 @@ void objmap_release(struct objmap *m)
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct objfile *o = &m->objs[i];
 
-		elf_release(&o->elf);
-		image_free(o);
+		close_file(o);
 		symbols_release(&o->syms);
 		free(o->parts);
 		free(o->path);
@@ -85,6 +83,7 @@ static uint32_t object_of(struct objmap *m, const struct map_entry *e)
 	o->dev_major = e->dev_major;
 	o->dev_minor = e->dev_minor;
 	o->elf.fd = -1;
+	o->fd = -1;
 	symbols_init(&o->syms);
 	return (uint32_t)m->nobjs++;
 }
@@ -171,32 +170,21 @@ const struct objmap_range *objmap_find(const struct objmap *m, uint64_t addr)
 	return NULL;
 }
 
-/* Map the object's file, opened in the target's root, if it is the inode
- * the target maps. */
-static int map_file(const struct objmap *m, struct objfile *o)
+/* Open the object's file in the target's root, if it is the inode the
+ * target maps, and parse its headers. */
+static int open_file(const struct objmap *m, struct objfile *o)
 {
-	void *p;
-	int fd = proc_open_in_root(m->pid, o->path), rc = 0;
+	int rc = 0;
 
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &o->st) < 0)
+	o->fd = proc_open_in_root(m->pid, o->path);
+	if (o->fd < 0)
+		return o->fd;
+	if (fstat(o->fd, &o->st) < 0)
 		rc = pf_fail_errno("cannot stat '%s'", o->path);
 	else if (o->inode && ((uint64_t)o->st.st_ino != o->inode))
 		rc = pf_fail(PF_ENOENT, "'%s' is not the file the target maps", o->path);
-	else if (o->st.st_size <= 0 || (uint64_t)o->st.st_size > ELF_MAX_FILE)
-		rc = pf_fail(PF_EFORMAT, "'%s' has a bad size", o->path);
-	if (rc == 0) {
-		p = mmap(NULL, (size_t)o->st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED)
-			rc = pf_fail_errno("cannot map '%s'", o->path);
-		else {
-			o->image = p;
-			o->image_len = (size_t)o->st.st_size;
-			o->image_mapped = true;
-		}
-	}
-	close(fd);
+	else
+		rc = elf_open_fd(&o->elf, o->fd);
 	return rc;
 }
 
@@ -212,11 +200,11 @@ static int copy_vdso(const struct objmap *m, uint32_t idx, struct objfile *o)
 			continue;
 		if (len > VDSO_MAX)
 			return pf_fail(PF_ELIMIT, "vdso of %zu bytes", len);
-		o->image = xmalloc(len);
-		o->image_len = len;
-		if ((rc = remote_read(m->r, r->start, o->image, len)) < 0)
-			image_free(o);
-		return rc;
+		o->vdso = xmalloc(len);
+		if ((rc = remote_read(m->r, r->start, o->vdso, len)) < 0 ||
+		    (rc = elf_open_mem(&o->elf, o->vdso, len)) < 0)
+			return rc;
+		return 0;
 	}
 	return pf_fail(PF_ENOENT, "vdso not mapped");
 }
@@ -225,6 +213,7 @@ static int copy_vdso(const struct objmap *m, uint32_t idx, struct objfile *o)
 static void set_tables(struct objfile *o)
 {
 	uint64_t lo, hi, vaddr, size, off;
+	uint8_t *hdr;
 
 	o->has_table = false;
 	o->exec_lo = o->exec_hi = 0;
@@ -233,13 +222,15 @@ static void set_tables(struct objfile *o)
 		o->exec_hi = hi + o->bias;
 	}
 	if (elf_eh_frame_hdr(&o->elf, &vaddr, &size) < 0 ||
-	    elf_vaddr_to_offset(&o->elf, vaddr, &off) < 0 || off > o->image_len ||
-	    size > o->image_len - off)
+	    elf_vaddr_to_offset(&o->elf, vaddr, &off) < 0 || size > ELF_MAX_TABLE)
 		return;
-	if (elf_ehhdr_parse(o->image + off, (size_t)size, vaddr + o->bias, &o->eh) == 0) {
+	hdr = xmalloc(size ? (size_t)size : 1);
+	if (elf_read(&o->elf, off, hdr, (size_t)size) == 0 &&
+	    elf_ehhdr_parse(hdr, (size_t)size, vaddr + o->bias, &o->eh) == 0) {
 		o->ehhdr = vaddr + o->bias;
 		o->has_table = true;
 	}
+	free(hdr);
 }
 
 int objmap_load(struct objmap *m, uint32_t idx)
@@ -250,36 +241,16 @@ int objmap_load(struct objmap *m, uint32_t idx)
 	if (o->state != OBJ_NEW)
 		return o->state == OBJ_READY ? 0 : -PF_ENOENT;
 	o->state = OBJ_FAILED;
-	rc = o->path[0] == '/' ? map_file(m, o) : copy_vdso(m, idx, o);
-	if (rc < 0)
-		return rc;
-	if ((rc = elf_open_mem(&o->elf, o->image, o->image_len)) < 0 ||
-	    (rc = compute_bias(m, idx, o)) < 0) {
-		elf_release(&o->elf);
-		image_free(o);
+	rc = o->path[0] == '/' ? open_file(m, o) : copy_vdso(m, idx, o);
+	if (rc == 0)
+		rc = compute_bias(m, idx, o);
+	if (rc < 0) {
+		close_file(o);
 		return rc;
 	}
 	set_tables(o);
 	o->state = OBJ_READY;
 	return 0;
-}
-
-bool objmap_read(const struct objmap *m, uint64_t addr, void *buf, size_t len)
-{
-	const struct objmap_range *r = objmap_find(m, addr);
-	const struct objfile *o;
-	uint64_t off;
-
-	if (!r || (r->perms & MAP_PERM_W) || len > r->end - addr)
-		return false;
-	o = &m->objs[r->obj];
-	if (o->state != OBJ_READY || !o->image)
-		return false;
-	off = addr - r->start + r->offset;
-	if (off > o->image_len || len > o->image_len - off)
-		return false;
-	memcpy(buf, o->image + off, len);
-	return true;
 }
 
 /* Add the .symtab of the ELF file open on fd. */
@@ -320,7 +291,7 @@ const struct symbols *objmap_symbols(struct objmap *m, uint32_t idx)
 	if (o->syms_built || o->state != OBJ_READY)
 		goto out;
 	symbols_add(&o->syms, &o->elf, false, SYMBOLS_SYMTAB);
-	if (!(o->syms.sources & SYMBOLS_SYMTAB) && o->image_mapped &&
+	if (!(o->syms.sources & SYMBOLS_SYMTAB) && o->fd >= 0 &&
 	    (fd = debugfile_open(m->pid, o->path, &o->elf, &o->st)) >= 0) {
 		add_debugfile(o, fd);
 		close(fd);
@@ -328,9 +299,7 @@ const struct symbols *objmap_symbols(struct objmap *m, uint32_t idx)
 	if (!(o->syms.sources & (SYMBOLS_SYMTAB | SYMBOLS_DEBUGFILE)))
 		add_minidebug(o);
 	symbols_add(&o->syms, &o->elf, true, SYMBOLS_DYNSYM);
-	elf_symtab_drop(&o->elf);
-	if (o->image_mapped)
-		madvise(o->image, o->image_len, MADV_DONTNEED);	// give back what was read
+	elf_symtab_drop(&o->elf);	// the copies; our table holds what is needed
 out:
 	if (!o->syms.finished)
 		symbols_finish(&o->syms);

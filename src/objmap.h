@@ -8,10 +8,12 @@
  * inode and kept across refreshes, so what it holds (names, unwind table
  * addresses) stays valid until objmap_release(). Each object is opened
  * once, when first needed (objmap_load): its file is opened inside the
- * target's root, checked to be the mapped inode, and mapped read-only
- * here, so that reads of its read-only mappings (unwind tables, code) are
- * memory copies rather than reads of the target; "[vdso]" is copied out of
- * the target once. Its symbols are built when first asked for.
+ * target's root, checked to be the mapped inode and kept open (its headers
+ * parsed, read with pread when needed: nothing of it is mapped here, so it
+ * costs no resident memory); "[vdso]" is copied out of the target once.
+ * Its symbols are built when first asked for. The unwind tables themselves
+ * are read from the target's memory (native.c), which is right even for a
+ * file replaced on disk since it was mapped.
  */
 #ifndef PF_OBJMAP_H
 #define PF_OBJMAP_H
@@ -41,11 +43,10 @@ struct objfile {
 	uint64_t inode;
 	unsigned dev_major, dev_minor;
 	enum objfile_state state;
-	uint8_t *image;		/* the file mapped here (or the vdso's copy) */
-	size_t image_len;
-	bool image_mapped;	/* image is an mmap, else malloc'd */
+	int fd;			/* the file, open while loaded; -1 for the vdso */
+	uint8_t *vdso;		/* the vdso's bytes, copied out of the target */
 	struct stat st;		/* of the file opened, for debug-link checks */
-	struct elf elf;		/* over image */
+	struct elf elf;		/* over fd (or vdso) */
 	uint64_t bias;		/* run-time address = link-time address + bias */
 	uint64_t exec_lo, exec_hi;	/* run-time range of its code */
 	bool has_table;		/* .eh_frame_hdr search table found */
@@ -100,8 +101,8 @@ const struct objmap_range *objmap_find(const struct objmap *m, uint64_t addr);
 /*
  * objmap_load - make object `idx` ready (once; later calls return the
  * first outcome at no cost): open it in the target's root, check that it is
- * the inode mapped, map it, parse its headers, its bias, its code range and
- * its .eh_frame_hdr. Returns 0, or -PF_ENOENT / -PF_EFORMAT / ... when it
+ * the inode mapped, parse its headers, its bias, its code range and its
+ * .eh_frame_hdr. Returns 0, or -PF_ENOENT / -PF_EFORMAT / ... when it
  * cannot be read (then its frames can be neither unwound nor named).
  */
 int objmap_load(struct objmap *m, uint32_t idx);
