@@ -115,7 +115,8 @@ void symbols_finish(struct symbols *s)
 	size_t out = 0;
 	uint64_t maxend = 0;
 
-	qsort(s->syms, s->n, sizeof *s->syms, cmp_symbol);
+	if (s->n > 1)
+		qsort(s->syms, s->n, sizeof *s->syms, cmp_symbol);
 	for (size_t i = 0; i < s->n; i++) {
 		if (out > 0 && s->syms[out - 1].value == s->syms[i].value &&
 		    s->syms[out - 1].size == s->syms[i].size)

@@ -4,14 +4,14 @@
 # the other, each on tests/fuzz/corpus/NAME (grown) and tests/fuzz/seeds/NAME
 # (read only). Arguments go to libFuzzer after our defaults, e.g.
 # -max_total_time=20 or -runs=10000000. FUZZ_HARNESSES picks harnesses
-# (default: elf maps linetable pystr pywalk). Prints one line of figures per
+# (default: elf maps linetable pystr pywalk symbols). Prints one line of figures per
 # harness; on a crash, a leak, a hang (-timeout, 10 s) or too much memory it
 # shows the end of the report, keeps the input under tests/fuzz/artifacts
 # and exits 1 once all have run.
 dir=tests/fuzz
 status=0
 mkdir -p "$dir/artifacts"
-for h in ${FUZZ_HARNESSES:-elf maps linetable pystr pywalk}; do
+for h in ${FUZZ_HARNESSES:-elf maps linetable pystr pywalk symbols}; do
 	bin=$dir/fuzz-$h
 	log=$dir/fuzz-$h.log
 	if [ ! -x "$bin" ]; then

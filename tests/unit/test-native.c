@@ -191,9 +191,26 @@ static void test_unknown(void)
 	remote_close(&r);
 }
 
+/* Jumps found in bytes written by hand: jmp rel32, jcc rel32, not call. */
+static void test_branch_targets(void)
+{
+	static const uint8_t code[] = {
+		0xe9, 0x10, 0x00, 0x00, 0x00,		// 0x1000: jmp 0x1015
+		0x0f, 0x84, 0xf0, 0xff, 0xff, 0xff,	// 0x1005: je 0x0ffb
+		0xe8, 0x00, 0x01, 0x00, 0x00,		// 0x100b: call (not a jump)
+		0x90, 0xe9, 0x01, 0x02,			// 0x1010: a jmp cut by the end
+	};
+	uint64_t t[8];
+	size_t n = arch_branch_targets(code, sizeof code, 0x1000, t, PF_ARRAY_SIZE(t));
+
+	ok(n == 2 && t[0] == 0x1015 && t[1] == 0xffb, "two jumps, backwards too; no call");
+	ok(arch_branch_targets(code, sizeof code, 0x1000, t, 1) == 1, "bounded by cap");
+}
+
 int main(void)
 {
 	alarm(60);
+	test_branch_targets();
 	test_chain();
 	test_signal();
 	test_unknown();
