@@ -147,8 +147,9 @@ static void test_chain(void)
 	int rc = unwind_child(pid, names, sizeof names, &whole);
 
 	ok(rc == 0, "unwound (%s)", rc ? pf_last_error() : "ok");
-	ok(starts(names, "pf_spin pf_level1 pf_level2 pf_level3 child start_child test_chain main "),
-	   "the chain, innermost first: %s", names);
+	/* test_chain itself may be inlined into main */
+	ok(starts(names, "pf_spin pf_level1 pf_level2 pf_level3 child start_child ") &&
+	   strstr(names, " main "), "the chain, innermost first: %s", names);
 	ok(whole && strstr(names, " _start") && strlen(strstr(names, " _start")) == 7,
 	   "whole, down to _start");
 	stop_child(pid);
@@ -166,7 +167,7 @@ static void test_signal(void)
 	   "inside a signal handler: %s", rc ? pf_last_error() : names);
 	/* the return trampoline (glibc's __restore_rt has no size: unnamed),
 	 * then where the signal struck, exactly: inside raise */
-	ok(below && strstr(below, " raise child start_child test_signal main "),
+	ok(below && strstr(below, " raise child start_child ") && strstr(below, " main "),
 	   "through the signal frame to the interrupted code");
 	ok(whole, "whole");
 	stop_child(pid);

@@ -159,6 +159,7 @@ static void test_minidebug(void)
 	symbols_init(&mini);
 	ok(elf_section_copy(&e, ".gnu_debugdata", 1 << 20, &xz, &xzlen) == 0, "has .gnu_debugdata");
 	ok(xz_decode(xz, xzlen, 64 << 20, &raw, &rawlen) == 0, "it decompresses");
+	free(raw);
 	ok(xz_decode(xz, xzlen, rawlen - 1, &raw, &rawlen) == -PF_ELIMIT && !raw,
 	   "bounded: one byte less is refused");
 	xz_decode(xz, xzlen, 64 << 20, &raw, &rawlen);
@@ -167,12 +168,12 @@ static void test_minidebug(void)
 	symbols_add(&mini, &e, true, SYMBOLS_DYNSYM);
 	symbols_finish(&mini);
 	ok(same_names(&full, &mini, true), "MiniDebugInfo names every function again");
-	ok(xz_decode(xz, xzlen / 2, 64 << 20, &raw, &rawlen) == -PF_EFORMAT,
+	elf_release(&inner);
+	free(raw);
+	ok(xz_decode(xz, xzlen / 2, 64 << 20, &raw, &rawlen) == -PF_EFORMAT && !raw,
 	   "a truncated stream is an error");
 	ok(xz_decode((const uint8_t *)"not xz at all", 13, 1024, &raw, &rawlen) == -PF_EFORMAT,
 	   "not xz is an error");
-	elf_release(&inner);
-	free(raw);
 	free(xz);
 	elf_release(&e);
 	close(fd);
