@@ -170,22 +170,50 @@ const struct objmap_range *objmap_find(const struct objmap *m, uint64_t addr)
 	return NULL;
 }
 
-/* Open the object's file in the target's root, if it is the inode the
- * target maps, and parse its headers. */
-static int open_file(const struct objmap *m, struct objfile *o)
+/* The file by its path in the target's root, if it is the inode mapped. */
+static int open_by_path(const struct objmap *m, struct objfile *o)
 {
-	int rc = 0;
+	int fd = proc_open_in_root(m->pid, o->path);
 
-	o->fd = proc_open_in_root(m->pid, o->path);
-	if (o->fd < 0)
-		return o->fd;
-	if (fstat(o->fd, &o->st) < 0)
-		rc = pf_fail_errno("cannot stat '%s'", o->path);
-	else if (o->inode && ((uint64_t)o->st.st_ino != o->inode))
-		rc = pf_fail(PF_ENOENT, "'%s' is not the file the target maps", o->path);
-	else
-		rc = elf_open_fd(&o->elf, o->fd);
-	return rc;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &o->st) < 0 || (o->inode && (uint64_t)o->st.st_ino != o->inode)) {
+		close(fd);
+		return pf_fail(PF_ENOENT, "'%s' is not the file the target maps", o->path);
+	}
+	return fd;
+}
+
+/* The mapped inode itself, for a file deleted or replaced since. */
+static int open_by_mapping(const struct objmap *m, uint32_t idx, struct objfile *o)
+{
+	for (size_t i = 0; i < m->nranges; i++) {
+		int fd;
+
+		if (m->ranges[i].obj != idx)
+			continue;
+		fd = proc_open_map_file(m->pid, m->ranges[i].start, m->ranges[i].end);
+		if (fd >= 0 && fstat(fd, &o->st) < 0) {
+			close(fd);
+			return pf_fail_errno("cannot stat a mapping of '%s'", o->path);
+		}
+		return fd;
+	}
+	return pf_fail(PF_ENOENT, "'%s' is not mapped", o->path);
+}
+
+/* Open the object's file and parse its headers: by its path, else (a
+ * deleted or replaced file) through the mapping. */
+static int open_file(const struct objmap *m, uint32_t idx, struct objfile *o)
+{
+	int fd = open_by_path(m, o);
+
+	if (fd < 0 && fd != -PF_EGONE)
+		fd = open_by_mapping(m, idx, o);
+	if (fd < 0)
+		return fd;
+	o->fd = fd;
+	return elf_open_fd(&o->elf, fd);
 }
 
 /* The vdso has no file: copy its mapping out of the target. */
@@ -241,7 +269,7 @@ int objmap_load(struct objmap *m, uint32_t idx)
 	if (o->state != OBJ_NEW)
 		return o->state == OBJ_READY ? 0 : -PF_ENOENT;
 	o->state = OBJ_FAILED;
-	rc = o->path[0] == '/' ? open_file(m, o) : copy_vdso(m, idx, o);
+	rc = o->path[0] == '/' ? open_file(m, idx, o) : copy_vdso(m, idx, o);
 	if (rc == 0)
 		rc = compute_bias(m, idx, o);
 	if (rc < 0) {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,21 @@ int proc_open_task(pid_t pid, pid_t tid, const char *name)
 	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fd = pf_fail_errno("cannot open '%s/%s'", path, name);
+	close(dir);
+	return fd;
+}
+
+int proc_open_map_file(pid_t pid, uint64_t start, uint64_t end)
+{
+	char name[96];
+	int dir, fd;
+
+	if ((dir = open_pid_dir(pid)) < 0)
+		return dir;
+	snprintf(name, sizeof name, "map_files/%" PRIx64 "-%" PRIx64, start, end);
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = pf_fail_errno("cannot open '/proc/%d/%s'", (int)pid, name);
 	close(dir);
 	return fd;
 }

@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,42 @@ static int unwind_child(pid_t pid, char *out, size_t cap, bool *whole)
 	return rc;
 }
 
+/*
+ * A copy of this program, started with "spin FD" and deleted once it
+ * runs: its file is gone from the file system, only the mapping is left.
+ */
+static pid_t start_deleted_copy(char *path, size_t cap)
+{
+	int fds[2], in, out;
+	char buf[65536], fdarg[16];
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(path, cap, "/tmp/pf-test-native-%d", (int)getpid());
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(in);
+	close(out);
+	if (pipe(fds) < 0)
+		PF_BUG("pipe");
+	snprintf(fdarg, sizeof fdarg, "%d", fds[1]);
+	pid = fork();
+	if (pid == 0) {
+		execl(path, path, "spin", fdarg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (read(fds[0], buf, 1) != 1)
+		PF_BUG("the copy did not start");
+	close(fds[0]);
+	unlink(path);
+	usleep(10000);
+	return pid;
+}
+
 __attribute__((noinline)) static pid_t start_child(bool with_signal)
 {
 	int fds[2];
@@ -173,6 +210,19 @@ static void test_signal(void)
 	stop_child(pid);
 }
 
+static void test_deleted(void)
+{
+	char path[64], names[4096];
+	bool whole = false;
+	pid_t pid = start_deleted_copy(path, sizeof path);
+	int rc = unwind_child(pid, names, sizeof names, &whole);
+
+	ok(rc == 0 && starts(names, "pf_spin pf_level1 pf_level2 pf_level3 child main "),
+	   "a deleted program: unwound and named through its mapping: %s",
+	   rc ? pf_last_error() : names);
+	stop_child(pid);
+}
+
 static void test_unknown(void)
 {
 	struct native_frame f;
@@ -208,12 +258,17 @@ static void test_branch_targets(void)
 	ok(arch_branch_targets(code, sizeof code, 0x1000, t, 1) == 1, "bounded by cap");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "spin") == 0) {
+		ready_fd = atoi(argv[2]);
+		child(false);
+	}
 	alarm(60);
 	test_branch_targets();
 	test_chain();
 	test_signal();
+	test_deleted();
 	test_unknown();
 	return done_testing();
 }
