@@ -168,23 +168,33 @@ static int bench(struct run *run, long rounds)
 	return ntimes ? 0 : 1;
 }
 
+/* The PID argument (0 if missing or bad), after --raw / --bench N. */
+static pid_t parse_args(int argc, char **argv, bool *raw, long *rounds)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--raw") == 0)
+			*raw = true;
+		else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
+			*rounds = strtol(argv[++i], NULL, 10);
+		else
+			return 0;
+	}
+	if (i + 1 != argc)
+		return 0;
+	return (pid_t)strtol(argv[i], NULL, 10);
+}
+
 int main(int argc, char **argv)
 {
 	struct run run;
 	long rounds = 0;
 	pid_t pid;
-	int i = 1, status;
+	int status;
 
 	memset(&run, 0, sizeof run);
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--raw") == 0)
-			run.raw = true;
-		else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
-			rounds = strtol(argv[++i], NULL, 10);
-		else
-			break;
-	}
-	if (i + 1 != argc || (pid = (pid_t)strtol(argv[i], NULL, 10)) <= 0) {
+	if ((pid = parse_args(argc, argv, &run.raw, &rounds)) <= 0) {
 		fprintf(stderr, "usage: native-stack [--raw | --bench N] PID\n");
 		return 2;
 	}
