@@ -124,6 +124,11 @@ void symbols_finish(struct symbols *s)
 		s->syms[out++] = s->syms[i];
 	}
 	s->n = out;
+	/* kept for the whole run: give back what growing left spare */
+	s->syms = xreallocarray(s->syms, out ? out : 1, sizeof *s->syms);
+	s->cap = out ? out : 1;
+	s->names = xrealloc(s->names, s->names_len ? s->names_len : 1);
+	s->names_cap = s->names_len ? s->names_len : 1;
 	s->maxend = xreallocarray(NULL, out ? out : 1, sizeof *s->maxend);
 	for (size_t i = 0; i < out; i++) {
 		uint64_t end = s->syms[i].value + s->syms[i].size;
