@@ -29,6 +29,7 @@ struct native_name {
 #define PART_MIN_JUMPS 2
 
 #define UNKNOWN_OBJECT "[unknown]"
+#define NATIVE_NAMES_MAX (1u << 18)	/* addresses whose names are kept */
 
 /* ------------------------------------------------------- name cache */
 
@@ -74,6 +75,8 @@ static void names_put(struct native *n, uint64_t pc, const struct native_frame *
 {
 	struct native_name *slot;
 
+	if (n->names_used >= NATIVE_NAMES_MAX)
+		names_clear(n);		// bounded: addresses that never repeat (JIT code)
 	if (!n->names || (n->names_used + 1) * 2 > n->names_mask + 1)
 		names_grow(n);
 	slot = names_slot(n, pc);
@@ -82,39 +85,46 @@ static void names_put(struct native *n, uint64_t pc, const struct native_frame *
 	*slot = (struct native_name){ pc, f->object, f->symbol, f->part_of, f->offset };
 }
 
-/* The readable form of a C++ name, demangled once per symbol. */
+static struct native_demangled *demangled_slot(const struct native *n, const char *name)
+{
+	size_t i = hash_u64((uintptr_t)name) & n->demangled_mask;
+
+	while (n->demangled[i].mangled && n->demangled[i].mangled != name)
+		i = (i + 1) & n->demangled_mask;
+	return &n->demangled[i];
+}
+
+static void demangled_grow(struct native *n)
+{
+	struct native_demangled *old = n->demangled;
+	size_t oldcap = old ? n->demangled_mask + 1 : 0, cap = oldcap ? oldcap * 2 : 256;
+
+	n->demangled = xreallocarray(NULL, cap, sizeof *old);
+	memset(n->demangled, 0, cap * sizeof *old);
+	n->demangled_mask = cap - 1;
+	for (size_t k = 0; k < oldcap; k++)
+		if (old[k].mangled)
+			*demangled_slot(n, old[k].mangled) = old[k];
+	free(old);
+}
+
+/* The readable form of a C++ name, demangled once per symbol (keyed by
+ * the name's address: symbol tables are never freed before n is). */
 static const char *demangled(struct native *n, const char *name)
 {
-	size_t i;
+	struct native_demangled *slot;
 
 	if (strncmp(name, "_Z", 2) != 0)
 		return name;
-	if (!n->demangled || (n->demangled_used + 1) * 2 > n->demangled_mask + 1) {
-		struct native_demangled *old = n->demangled;
-		size_t oldcap = old ? n->demangled_mask + 1 : 0, cap = oldcap ? oldcap * 2 : 256;
-
-		n->demangled = xreallocarray(NULL, cap, sizeof *old);
-		memset(n->demangled, 0, cap * sizeof *old);
-		n->demangled_mask = cap - 1;
-		for (size_t k = 0; k < oldcap; k++) {
-			if (!old[k].mangled)
-				continue;
-			i = hash_u64((uintptr_t)old[k].mangled) & n->demangled_mask;
-			while (n->demangled[i].mangled)
-				i = (i + 1) & n->demangled_mask;
-			n->demangled[i] = old[k];
-		}
-		free(old);
-	}
-	i = hash_u64((uintptr_t)name) & n->demangled_mask;
-	while (n->demangled[i].mangled && n->demangled[i].mangled != name)
-		i = (i + 1) & n->demangled_mask;
-	if (!n->demangled[i].mangled) {
-		n->demangled[i].mangled = name;
-		n->demangled[i].readable = demangle_cxx(name);
+	if (!n->demangled || (n->demangled_used + 1) * 2 > n->demangled_mask + 1)
+		demangled_grow(n);
+	slot = demangled_slot(n, name);
+	if (!slot->mangled) {
+		slot->mangled = name;
+		slot->readable = demangle_cxx(name);
 		n->demangled_used++;
 	}
-	return n->demangled[i].readable ? n->demangled[i].readable : name;
+	return slot->readable ? slot->readable : name;
 }
 
 /* ------------------------------------------------------- objects */

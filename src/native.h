@@ -107,7 +107,7 @@ int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
 /*
  * native_name - how `pc` (an entry of native_unwind's pcs) is shown. The
  * strings belong to `n` and stay valid until native_close(). Answers are
- * cached per pc; the first look-up in an object builds its symbol table
+ * cached per pc (up to 2^18 of them, then the cache starts again); the first look-up in an object builds its symbol table
  * (objmap_symbols). Never touches the target; re-reads the maps when pc is
  * in no known mapping. Returns 0 (always fills *out).
  */
