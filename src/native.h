@@ -46,7 +46,8 @@ struct native_frame {
 				 * the address inside it); unnamed: the
 				 * object's own address of pc (its link-time
 				 * virtual address, as nm, objdump and
-				 * addr2line show it); [unknown]: pc itself */
+				 * addr2line show it; the file offset when the
+				 * object could not be read); [unknown]: pc */
 };
 
 struct native_name;		/* native.c: a cached answer */
