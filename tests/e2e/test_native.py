@@ -48,9 +48,11 @@ def native_stack():
 
 
 class Thread(object):
-    def __init__(self, tid, whole):
+    def __init__(self, tid, whole, busy, state):
         self.tid = tid
         self.whole = whole
+        self.busy = busy  # on a CPU just before the stop (cpustate.c)
+        self.state = state
         self.frames = []  # (text, path, vaddr)
         self.parts = []  # per frame: the function it was split off, or None
 
@@ -73,7 +75,8 @@ def snapshot(tool, pid):
     for line in out.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith("thread "):
             word = line.split()
-            threads.append(Thread(int(word[1]), word[2] == "whole"))
+            threads.append(Thread(int(word[1]), word[2] == "whole",
+                                  word[4] == "busy", word[5]))
             assert int(word[3]) >= 1
         else:
             parts = line.strip().split("\t")
@@ -308,7 +311,8 @@ def test_qsort_callback_nests(interp, targets, native_stack):
 
 
 def test_threads_all_whole(interp, targets, native_stack):
-    """Five threads, each unwound to its start; the sleeper in libc."""
+    """Five threads, each unwound to its start; the sleepers in libc and
+    idle in the kernel's view, work in C without the GIL busy."""
     t = targets.start(interp, "native_work.py", "threads")
 
     def found(threads):
@@ -318,6 +322,29 @@ def test_threads_all_whole(interp, targets, native_stack):
     assert len(threads) == processes.task_count(t.pid)
     assert sum(th.texts[0].startswith("libc.so") for th in threads) >= 2
     check_honest(threads)
+    # the main thread and the nap thread sleep 10 s in time.sleep (libc's
+    # clock_nanosleep, or select on 2.7): never busy
+    asleep = [th for th in threads if re.search(
+        r"!(__)?(clock_nanosleep|select)\b", " ".join(th.texts[:4]))]
+    assert len(asleep) == 2 and not any(th.busy for th in asleep), threads
+
+
+def test_c_time_is_busy(interp, targets, native_stack):
+    """A thread compressing with zlib, which releases the GIL, is on a CPU
+    as the kernel sees it whenever it is caught inside libz."""
+    t = targets.start(interp, "native_work.py", "zlib")
+
+    def in_libz(threads):
+        return any(th.texts[0].startswith("libz.so") for th in threads)
+
+    seen = 0
+    for _ in range(5):
+        threads = wait_for(native_stack, t.pid, in_libz)
+        for th in threads:
+            if th.texts[0].startswith("libz.so"):
+                assert th.busy, th
+                seen += 1
+    assert seen == 5
 
 
 def test_debian_stripped_static(targets, native_stack):

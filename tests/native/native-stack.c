@@ -7,8 +7,10 @@
  *   native-stack [--raw] PID         one snapshot
  *   native-stack --bench N PID       N snapshots: median CPU per unwind
  *
- * Output of a snapshot: per thread a line "thread TID whole|cut DEPTH",
- * then one line per frame, innermost first: two spaces and the rendered
+ * Output of a snapshot: per thread a line "thread TID whole|cut DEPTH
+ * busy|idle STATE" (busy: on a CPU in the 20 ms before the stop, from
+ * cpustate.h; STATE: its state letter then), then one line per frame,
+ * innermost first: two spaces and the rendered
  * frame; with --raw, then a tab, the object's path, a tab, the address
  * in the object (0x..., link-time) and, for unnamed code split off the
  * eval loop (native_follow), a tab and "part_of=NAME".
@@ -20,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cpustate.h"
 #include "err.h"
 #include "native.h"
 #include "ptrace.h"
@@ -35,8 +39,11 @@ struct run {
 	struct remote r;
 	struct native n;
 	struct stacks st;
+	struct cpustate cpu;
 	bool raw;
 };
+
+#define LOOK_GAP_US 20000	/* between the two looks at the threads */
 
 static int die(const char *what)
 {
@@ -69,8 +76,11 @@ static void print_thread(struct run *run, pid_t tid, const uint64_t *pcs, size_t
 		native_name(&run->n, pcs[i], &f);
 		ids[i] = intern(run, &f);
 	}
+	const struct cpustate_thread *ct = cpustate_thread(&run->cpu, tid);
+
 	render_build(&rd, &run->st, 0);
-	printf("thread %d %s %zu\n", (int)tid, whole ? "whole" : "cut", n);
+	printf("thread %d %s %zu %s %c\n", (int)tid, whole ? "whole" : "cut", n,
+	       ct && ct->busy ? "busy" : "idle", ct ? ct->state : '?');
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *text = render_frame(&rd, ids[i], &len);
@@ -122,6 +132,17 @@ static int unwind_all(struct run *run, double *times, size_t *ntimes, size_t *fr
 		}
 	}
 	return 0;
+}
+
+/* Which threads ran in the LOOK_GAP_US before now (cpustate.h). */
+static void look_at_threads(struct run *run)
+{
+	cpustate_init(&run->cpu, run->t.pid);
+	for (size_t i = 0; i < run->t.nthreads; i++)
+		cpustate_add(&run->cpu, run->t.threads[i].tid);
+	cpustate_sample(&run->cpu);
+	usleep(LOOK_GAP_US);
+	cpustate_sample(&run->cpu);
 }
 
 /* Stop every thread; a thread that did not stop in time (busy in the
@@ -211,9 +232,11 @@ int main(int argc, char **argv)
 	if (rounds > 0) {
 		status = bench(&run, rounds);
 	} else {
+		look_at_threads(&run);
 		status = stop(&run) < 0 ? die("cannot stop the process") :
 			 unwind_all(&run, NULL, NULL, NULL);
 		tracee_resume(&run.t);
+		cpustate_release(&run.cpu);
 	}
 	tracee_detach(&run.t);
 	tracee_release(&run.t);
