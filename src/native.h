@@ -12,7 +12,12 @@
  * one register set per thread (tracee_regs());
  * unwind tables from each object's .eh_frame_hdr, whose look-ups libunwind
  * caches per address (UNW_CACHE_GLOBAL). Once warm, an unwind opens no
- * file, parses no ELF and allocates nothing.
+ * file, parses no ELF and allocates nothing of ours (libunwind takes from
+ * its own pools when it parses a table entry it has not cached).
+ *
+ * Not unwound through: objects that have only .debug_frame (no
+ * .eh_frame_hdr; Debian builds have it everywhere) and code in no file
+ * mapping (JIT): the unwind stops there, not whole.
  *
  * The thread being unwound must be stopped (held by the tracer) for the
  * whole of native_unwind(); naming needs no stop.
@@ -26,7 +31,7 @@
 #include "rcache.h"
 #include "remote.h"
 
-#define NATIVE_MAX_DEPTH 1024	/* frames one unwind returns at most */
+#define NATIVE_MAX_DEPTH 1024	/* a good `max` for native_unwind() */
 #define NATIVE_STACK_PREFETCH (32u << 10)	/* stack bytes read up front */
 #define NATIVE_FOLLOW_MAX 4	/* functions whose split-off parts are known */
 
