@@ -8,8 +8,9 @@
  *   native-stack --bench N PID       N snapshots: median CPU per unwind
  *
  * Output of a snapshot: per thread a line "thread TID whole|cut DEPTH
- * busy|idle STATE" (busy: on a CPU in the 20 ms before the stop, from
- * cpustate.h; STATE: its state letter then), then one line per frame,
+ * busy|idle STATE CPU_US" (busy: on a CPU in the 20 ms before the stop,
+ * from cpustate.h; STATE: its state letter then; CPU_US: its CPU time in
+ * those 20 ms), then one line per frame,
  * innermost first: two spaces and the rendered
  * frame; with --raw, then a tab, the object's path, a tab, the address
  * in the object (0x..., link-time) and, for unnamed code split off the
@@ -79,8 +80,9 @@ static void print_thread(struct run *run, pid_t tid, const uint64_t *pcs, size_t
 	const struct cpustate_thread *ct = cpustate_thread(&run->cpu, tid);
 
 	render_build(&rd, &run->st, 0);
-	printf("thread %d %s %zu %s %c\n", (int)tid, whole ? "whole" : "cut", n,
-	       ct && ct->busy ? "busy" : "idle", ct ? ct->state : '?');
+	printf("thread %d %s %zu %s %c %" PRIu64 "\n", (int)tid, whole ? "whole" : "cut", n,
+	       ct && ct->busy ? "busy" : "idle", ct ? ct->state : '?',
+	       ct ? ct->delta_ns / 1000 : 0);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *text = render_frame(&rd, ids[i], &len);
