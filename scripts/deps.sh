@@ -7,11 +7,19 @@
 # libunwind-dev, liblzma-dev and libiberty-dev for --native (remote
 # unwinding, MiniDebugInfo, C++ names); binutils, xz-utils and g++ for its
 # tests (fixtures stripped and given MiniDebugInfo, a C++ extension).
+# zlib1g-dev gzips the pprof output. The programs that read the output
+# formats in the end-to-end tests: chromium (and a font for its text),
+# golang-go with golang-github-google-pprof-dev to build Google's pprof,
+# and Node.js with npm where the machine has none (scripts/get-consumers.sh
+# installs the rest).
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	ca-certificates gcc make autoconf automake pkg-config python3 python3-pytest \
-	libxml2-utils procps util-linux libpython3.11-dev \
+	libxml2-utils procps util-linux libpython3.11-dev zlib1g-dev \
 	clang libclang-rt-14-dev llvm valgrind \
-	libunwind-dev liblzma-dev libiberty-dev binutils xz-utils g++
+	libunwind-dev liblzma-dev libiberty-dev binutils xz-utils g++ \
+	chromium fonts-dejavu-core golang-go golang-github-google-pprof-dev
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	apt-get install -y -q --no-install-recommends nodejs npm

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "output.h"
@@ -41,6 +42,8 @@ enum {
 	OPT_WAIT,
 	OPT_NONBLOCKING,
 	OPT_STATS,
+	OPT_SUBPROCESSES,
+	OPT_FORMAT,
 };
 
 struct parse {
@@ -48,6 +51,8 @@ struct parse {
 	const char *operand;	/* the first operand, if any */
 	int noperands;
 	bool pid_given;		/* -p seen (before -t, if any) */
+	bool flamechart;	/* --flamechart seen */
+	const char *format;	/* --format's value, if given */
 };
 
 static const char usage_text[] =
@@ -71,9 +76,13 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 	"  --flamechart             Include timestamps for generating Chrome \"flamecharts\"\n"
+	"  --format=FMT             Output format: collapsed (default), svg, speedscope, chrome,\n"
+	"                           pprof or flamechart; without it, an -o path ending in .svg,\n"
+	"                           .speedscope.json or .pb.gz picks svg, speedscope or pprof\n"
 	"  --nonblocking            Sample without stopping the target; changing stacks are read again\n"
 	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
 	"  --stats                  Print sampling statistics on stderr at the end\n"
+	"  --subprocesses           Also profile every descendant process running Python\n"
 	"  --wait=SECS              How long to wait for the interpreter to appear (default 1; 5 with -t)\n";
 
 static const char legacy_pid_warning[] =
@@ -314,13 +323,44 @@ static enum cli_status opt_no_lines(struct parse *p, const char *arg PF_UNUSED)
 
 static enum cli_status opt_flamechart(struct parse *p, const char *arg PF_UNUSED)
 {
+	p->flamechart = true;
 	p->o->writer = writer_named("flamechart");
+	return CLI_RUN;
+}
+
+/* The accepted --format values, joined by ", ". */
+static void print_formats(FILE *f)
+{
+	const struct writer *const *w = writers_all();
+
+	for (size_t i = 0; w[i]; i++)
+		fprintf(f, "%s%s", i ? ", " : "", w[i]->name);
+}
+
+static enum cli_status opt_format(struct parse *p, const char *arg)
+{
+	const struct writer *w = writer_named(arg);
+
+	if (!w) {
+		fprintf(stderr, "Error: unknown format \"%s\" (one of: ", arg);
+		print_formats(stderr);
+		fputs(").\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
+	p->format = arg;
+	p->o->writer = w;
 	return CLI_RUN;
 }
 
 static enum cli_status opt_qualname(struct parse *p, const char *arg PF_UNUSED)
 {
 	p->o->qualnames = true;
+	return CLI_RUN;
+}
+
+static enum cli_status opt_subprocesses(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->subprocesses = true;
 	return CLI_RUN;
 }
 
@@ -372,10 +412,12 @@ static const struct opt_spec opt_specs[] = {
 	{ "dump",            'd',            no_argument,       opt_dump },
 	{ "no-line-numbers", 'n',            no_argument,       opt_no_lines },
 	{ "flamechart",      OPT_FLAMECHART, no_argument,       opt_flamechart },
+	{ "format",          OPT_FORMAT,     required_argument, opt_format },
 	{ "qualname",        OPT_QUALNAME,   no_argument,       opt_qualname },
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
 	{ "nonblocking",     OPT_NONBLOCKING, no_argument,      opt_nonblocking },
 	{ "stats",           OPT_STATS,      no_argument,       opt_stats },
+	{ "subprocesses",    OPT_SUBPROCESSES, no_argument,     opt_subprocesses },
 	{ "wait",            OPT_WAIT,       required_argument, opt_wait },
 	{ "version",         'v',            no_argument,       opt_version },
 	{ "help",            'h',            no_argument,       opt_help },
@@ -482,11 +524,28 @@ static void options_defaults(struct options *o)
 	};
 }
 
-/* The writer, if no option chose it: as the output path asks. */
-static enum cli_status choose_writer(struct options *o, enum cli_status st)
+/*
+ * The writer, if no option chose it: as the output path asks. --format and
+ * --flamechart together are refused unless they agree, and so is a binary
+ * format bound for a terminal.
+ */
+static enum cli_status choose_writer(const struct parse *p, enum cli_status st)
 {
-	if (st == CLI_RUN && !o->writer)
+	struct options *o = p->o;
+
+	if (st != CLI_RUN)
+		return st;
+	if (p->flamechart && p->format && strcmp(p->format, "flamechart") != 0) {
+		fputs("Options --flamechart and --format are not mutually compatible.\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
+	if (!o->writer)
 		o->writer = writer_for_path(o->output);
+	if (o->writer->binary && !o->output && !o->dump && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "Error: the %s format is binary and standard output is a terminal; "
+			"use -o FILE or a pipe.\n", o->writer->name);
+		return CLI_EXIT_ERROR;
+	}
 	return st;
 }
 
@@ -508,7 +567,7 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 		if (key == -1)
 			break;
 		if (key == 't')
-			return choose_writer(o, start_trace(&p, argc, argv, before));
+			return choose_writer(&p, start_trace(&p, argc, argv, before));
 		st = dispatch(&p, key, optarg);
 	}
 	if (st != CLI_RUN)
@@ -516,5 +575,5 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o)
 	/* operands after "--" */
 	for (; optind < argc; optind++)
 		dispatch(&p, 1, argv[optind]);
-	return choose_writer(o, finish_attach(&p));
+	return choose_writer(&p, finish_attach(&p));
 }

@@ -20,6 +20,7 @@ struct options {
 	bool qualnames;		/* --qualname */
 	bool nonblocking;	/* --nonblocking: never stop the target to sample */
 	bool stats;		/* --stats: a statistics line on stderr at the end */
+	bool subprocesses;	/* --subprocesses: every descendant too */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
 };
 

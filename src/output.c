@@ -9,7 +9,16 @@
 static const struct writer collapsed = { "collapsed", NULL, false, false, out_collapsed };
 static const struct writer flamechart = { "flamechart", NULL, false, true, out_flamechart };
 
-static const struct writer *const all[] = { &collapsed, &flamechart, NULL };
+static const struct writer svg = { "svg", ".svg", false, false, out_svg };
+static const struct writer speedscope = {
+	"speedscope", ".speedscope.json", false, true, out_speedscope
+};
+static const struct writer chrome = { "chrome", NULL, false, true, out_chrome };
+static const struct writer pprof = { "pprof", ".pb.gz", true, false, out_pprof };
+
+static const struct writer *const all[] = {
+	&collapsed, &svg, &speedscope, &chrome, &pprof, &flamechart, NULL
+};
 
 const struct writer *const *writers_all(void)
 {

@@ -8,7 +8,13 @@
  * Names are written as UTF-8 bytes as interned. In the collapsed and
  * flamechart formats, characters that would break a line for flamegraph.pl
  * are replaced: ';' becomes ':', and control characters (< 0x20, 0x7f)
- * become '?'. The dump format replaces control characters only.
+ * become '?'. The dump format replaces control characters only; the JSON
+ * formats (svg's data, speedscope, chrome) escape them (json.h).
+ *
+ * Every format counts the same samples per stack: frames are merged as the
+ * collapsed format merges them (by their text, render_key()), (idle) and
+ * (failed) appear as one-frame stacks of those names, and idle samples are
+ * left out with -x.
  */
 #ifndef PF_OUTPUT_H
 #define PF_OUTPUT_H
@@ -16,29 +22,12 @@
 #include <stdio.h>
 
 #include "compat.h"
+#include "profile.h"
 #include "stacks.h"
-
-/* What a run knows of itself, for the writers that show it. */
-struct profile_meta {
-	const char *target;	/* "PID 4242", or the command line of -t */
-	char python[32];	/* the interpreter's version, "" if not known */
-	uint64_t start_us;	/* wall clock at the start, us since the epoch */
-	uint64_t duration_us;
-	uint64_t interval_us;	/* the sampling interval asked for */
-	uint64_t samples;	/* every sample taken: counted, idle and failed */
-};
-
-/* One profile, as the writers read it. */
-struct profile {
-	const struct stacks *st;	/* borrowed; events kept if a writer needs them */
-	bool line_numbers;	/* file:function:line, else file:function */
-	bool include_idle;	/* write (idle) (false with -x) */
-	struct profile_meta meta;
-};
 
 /*
  * A writer: how a profile is written in one format. Each returns 0, or
- * -PF_ESYS as above.
+ * -PF_ESYS as above (-PF_ESYS too if zlib fails, for pprof).
  */
 struct writer {
 	const char *name;	/* as --format names it */
@@ -51,8 +40,8 @@ struct writer {
 /* The writer named `name`, or NULL. */
 const struct writer *writer_named(const char *name);
 
-/* The writer an -o path asks for by its ending; collapsed for any other
- * path and for standard output (NULL). */
+/* The writer an -o path asks for by its ending (".svg", ".speedscope.json",
+ * ".pb.gz"); collapsed for any other path and for standard output (NULL). */
 const struct writer *writer_for_path(const char *path);
 
 /* Every writer, NULL-terminated, the default (collapsed) first. */
@@ -76,6 +65,37 @@ int out_collapsed(FILE *f, const struct profile *p);
  * "(failed)". Idle events are skipped unless include_idle.
  */
 int out_flamechart(FILE *f, const struct profile *p);
+
+/*
+ * out_svg - a self-contained interactive flame graph (SVG with its script;
+ * nothing loaded from elsewhere): the call tree of the stacks, (idle) and
+ * (failed) beside them at the root, frames narrower than 1/12000 of the
+ * samples merged into their parent (more when the tree is too large), a
+ * title and a subtitle from the profile's meta.
+ */
+int out_svg(FILE *f, const struct profile *p);
+
+/*
+ * out_speedscope - speedscope's JSON file format: one "sampled" profile
+ * (per thread with per_thread), samples root first in time order, weights
+ * in microseconds (the sampling interval each).
+ */
+int out_speedscope(FILE *f, const struct profile *p);
+
+/*
+ * out_chrome - Chrome's trace event format (JSON object form): per thread a
+ * track of complete ("X") events, one per run of consecutive samples that
+ * share a frame at the same depth; thread and process names as metadata;
+ * times in microseconds from the start of the run.
+ */
+int out_chrome(FILE *f, const struct profile *p);
+
+/*
+ * out_pprof - a gzip'd profile.proto: sample types samples/count and
+ * wall/nanoseconds, one sample per stack and thread with a "thread" label,
+ * locations and functions per frame, one mapping.
+ */
+int out_pprof(FILE *f, const struct profile *p);
 
 struct dump_thread {
 	uint64_t thread_id;	/* PyThreadState.thread_id (pthread_t) */

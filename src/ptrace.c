@@ -29,6 +29,7 @@
 #include "xalloc.h"
 
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+#define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 #define ATTACH_PASSES 64	/* re-reads of the thread list before giving up */
 #define STOP_TIMEOUT_MS 100	/* see tracee_stop() in ptrace.h */
 #define DETACH_TIMEOUT_MS 2000
@@ -47,6 +48,7 @@ enum ev_mode {
 	EV_RUN,		/* the target runs: let the thread go at once */
 	EV_HOLD,	/* tracee_stop(): keep it */
 	EV_DETACH,	/* tracee_detach(): release it for good */
+	EV_ASIDE,	/* another process's: keep it if asked to stop, else EV_RUN */
 };
 
 void tracee_init(struct tracee *t)
@@ -55,10 +57,11 @@ void tracee_init(struct tracee *t)
 	t->chld_fd = CHLD_FD_UNKNOWN;
 }
 
-/* Forget a previous run, keeping the thread array and the signalfd. */
+/* Forget a previous run, keeping the thread array, the signalfd and the tracer. */
 static void tracee_reset(struct tracee *t)
 {
 	struct tracee_thread *threads = t->threads;
+	struct tracer *tr = t->tr;
 	size_t cap = t->cap;
 	int fd = t->chld_fd;
 
@@ -66,6 +69,17 @@ static void tracee_reset(struct tracee *t)
 	t->threads = threads;
 	t->cap = cap;
 	t->chld_fd = fd;
+	t->tr = tr;
+}
+
+static bool follows(const struct tracee *t)
+{
+	return t->tr && t->tr->follow;
+}
+
+static unsigned long seize_options(const struct tracee *t)
+{
+	return SEIZE_OPTIONS | (follows(t) ? FOLLOW_OPTIONS : 0);
 }
 
 static bool tracee_gone(const struct tracee *t)
@@ -210,14 +224,94 @@ static void interrupt_running(struct tracee *t)
 	}
 }
 
-/* ------------------------------------------------------------- events */
+/* ------------------------------------------------------------- tracer */
+
+void tracer_init(struct tracer *tr, bool follow)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->follow = follow;
+	tr->chld_fd = CHLD_FD_UNKNOWN;
+}
+
+void tracer_add(struct tracer *tr, struct tracee *t)
+{
+	t->tr = tr;
+	XGROW(tr->procs, tr->procs_cap, tr->nprocs + 1);
+	tr->procs[tr->nprocs++] = t;
+}
+
+void tracer_remove(struct tracer *tr, struct tracee *t)
+{
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i] == t) {
+			tr->procs[i] = tr->procs[--tr->nprocs];
+			break;
+		}
+}
+
+/* A new process, traced from birth: a tracee of the tracer's own. */
+static struct tracee *adopt_process(struct tracer *tr, pid_t pid)
+{
+	struct tracee *t;
+
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i]->pid == pid && tr->procs[i]->attached)
+			return tr->procs[i];
+	t = xmalloc(sizeof *t);
+	tracee_init(t);
+	tracer_add(tr, t);
+	t->pid = pid;
+	t->attached = true;
+	thread_add(t, pid, true);
+	XGROW(tr->born, tr->born_cap, tr->nborn + 1);
+	tr->born[tr->nborn++] = t;
+	return t;
+}
+
+size_t tracer_take_born(struct tracer *tr, struct tracee ***out)
+{
+	size_t n = tr->nborn;
+
+	*out = tr->born;
+	tr->born = NULL;
+	tr->nborn = tr->born_cap = 0;
+	return n;
+}
 
 /*
- * A clone event: adopt the new thread, whose own first stop may come before
- * or after this. A clone without CLONE_THREAD makes a new process, which is
- * not adopted and is released at its first stop. While detaching, a thread
- * whose first stop came first has been released already: adopt it only if
- * it is still traced.
+ * The tracee an event of `tid` belongs to: one that lists the thread, one
+ * whose process the thread is of (its clone event still to come), a process
+ * born of one we follow (its fork event still to come); else `t`, which
+ * releases a stranger.
+ */
+static struct tracee *owner_of(struct tracee *t, pid_t tid)
+{
+	struct tracer *tr = t->tr;
+
+	if (!tr || thread_find(t, tid))
+		return t;
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i]->attached && thread_find(tr->procs[i], tid))
+			return tr->procs[i];
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i]->attached && !tr->procs[i]->exited &&
+		    is_thread_of(tr->procs[i]->pid, tid))
+			return tr->procs[i];
+	if (tr->follow && is_thread_of(tid, tid) && traced_by_us(tid, tid))
+		return adopt_process(tr, tid);
+	return t;
+}
+
+/* ------------------------------------------------------------- events */
+
+static struct tracee *adopt_process(struct tracer *tr, pid_t pid);
+
+/*
+ * A clone, fork or vfork event: adopt the new thread, whose own first stop
+ * may come before or after this. A new process is traced from birth when
+ * the tracer follows them, else released at its first stop. While
+ * detaching, a thread whose first stop came first has been released
+ * already: adopt it only if it is still traced.
  */
 static void on_clone(struct tracee *t, pid_t parent, enum ev_mode mode)
 {
@@ -227,8 +321,13 @@ static void on_clone(struct tracee *t, pid_t parent, enum ev_mode mode)
 	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
 		return;
 	tid = (pid_t)msg;
-	if (tid <= 0 || !is_thread_of(t->pid, tid))
+	if (tid <= 0)
 		return;
+	if (!is_thread_of(t->pid, tid)) {
+		if (follows(t) && mode != EV_DETACH)
+			adopt_process(t->tr, tid);
+		return;
+	}
 	if (mode == EV_DETACH && !traced_by_us(t->pid, tid))
 		return;
 	thread_add(t, tid, true);
@@ -274,12 +373,15 @@ static int on_stop(struct tracee *t, pid_t tid, int status, enum ev_mode mode)
 		pt(PTRACE_DETACH, tid, event == 0 ? (unsigned long)WSTOPSIG(status) : 0);
 		return 0;
 	}
-	if (event == PTRACE_EVENT_CLONE)
+	if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+	    event == PTRACE_EVENT_VFORK)
 		on_clone(t, tid, mode);
 	else if (event == PTRACE_EVENT_EXEC)
 		on_exec(t, tid);
 	if (!(th = thread_find(t, tid)))	/* the array may have moved */
 		PF_BUG("a stopped thread vanished from the list");
+	if (mode == EV_ASIDE)	/* tracee_interrupt()'s stop is for its sample */
+		mode = th->interrupted ? EV_HOLD : EV_RUN;
 	note_stop(th, status);
 	if (mode == EV_DETACH)
 		thread_detach(t, th);
@@ -304,6 +406,36 @@ static void on_exit_status(struct tracee *t, pid_t tid, int status)
 	}
 }
 
+/* waitpid() found no child: no thread of `t` (and of its tracer's other
+ * processes) is traced any more. */
+static void none_left(struct tracee *t)
+{
+	t->nthreads = 0;
+	for (size_t i = 0; t->tr && i < t->tr->nprocs; i++)
+		t->tr->procs[i]->nthreads = 0;
+}
+
+/*
+ * Handle the event `status` of `tid` in the tracee it belongs to: `t` in
+ * `mode` (setting *exec for an exec), or another process of t's tracer,
+ * which runs on (its exec is noted in it). Returns 1.
+ */
+static int handle_event(struct tracee *t, pid_t tid, int status, enum ev_mode mode, bool *exec)
+{
+	struct tracee *o = owner_of(t, tid);
+	bool other_exec = false;
+
+	if (o != t) {
+		mode = EV_ASIDE;
+		exec = &other_exec;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		on_exit_status(o, tid, status);
+	else if (WIFSTOPPED(status) && on_stop(o, tid, status, mode) == -PF_EEXEC)
+		*exec = true;
+	return 1;
+}
+
 /*
  * Collect one wait event of `who` (-1: any tracee) and handle it in `mode`.
  * Returns 1 when one was handled (*exec set for an exec), 0 when none is
@@ -321,16 +453,12 @@ static int wait_event(struct tracee *t, pid_t who, int flags, enum ev_mode mode,
 	if (tid == 0)
 		return 0;
 	if (tid < 0 && errno == ECHILD) {
-		t->nthreads = 0;	/* none of them is ours any more */
+		none_left(t);	/* none of them is ours any more */
 		return pf_fail(PF_EGONE, "process %d: no thread left to wait for", (int)t->pid);
 	}
 	if (tid < 0)
 		return pf_fail_errno("waitpid");
-	if (WIFEXITED(status) || WIFSIGNALED(status))
-		on_exit_status(t, tid, status);
-	else if (WIFSTOPPED(status) && on_stop(t, tid, status, mode) == -PF_EEXEC)
-		*exec = true;
-	return 1;
+	return handle_event(t, tid, status, mode, exec);
 }
 
 /* ------------------------------------------------------------ settling */
@@ -350,19 +478,25 @@ static long ms_since(const struct timespec *start)
  * blocks SIGCHLD (an unblocked, ignored one is discarded, never queued);
  * else -1, and waits poll.
  */
-static int chld_fd(struct tracee *t)
+static int open_chld_fd(int *fd)
 {
 	sigset_t cur, set;
 
-	if (t->chld_fd != CHLD_FD_UNKNOWN)
-		return t->chld_fd;
-	t->chld_fd = -1;
+	if (*fd != CHLD_FD_UNKNOWN)
+		return *fd;
+	*fd = -1;
 	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGCHLD)) {
 		sigemptyset(&set);
 		sigaddset(&set, SIGCHLD);
-		t->chld_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		*fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	}
-	return t->chld_fd;
+	return *fd;
+}
+
+/* The tracer's descriptor, or the tracee's own without a tracer. */
+static int chld_fd(struct tracee *t)
+{
+	return open_chld_fd(t->tr ? &t->tr->chld_fd : &t->chld_fd);
 }
 
 /* Consume every pending SIGCHLD: SIGCHLDs are not queued, so one read
@@ -507,7 +641,7 @@ static int settle(struct tracee *t, enum ev_mode mode, long timeout_ms, bool *ex
  */
 static void forget_own_sigchld(struct tracee *t, bool *exec)
 {
-	drain(t->chld_fd);
+	drain(chld_fd(t));
 	if (t->only)
 		while (wait_event(t, -1, WNOHANG, EV_HOLD, exec) > 0)
 			;
@@ -526,6 +660,16 @@ int tracee_stop_thread(struct tracee *t, pid_t tid)
 	if (rc == 0 && !thread_find(t, tid))
 		rc = pf_fail(PF_ETORN, "thread %d of process %d ended", (int)tid, (int)t->pid);
 	return rc;
+}
+
+int tracee_interrupt(struct tracee *t, pid_t tid)
+{
+	if (!t->attached || tracee_gone(t))
+		return pf_fail(PF_EGONE, "process %d is gone", (int)t->pid);
+	t->only = tid;
+	interrupt_running(t);
+	t->only = 0;
+	return 0;
 }
 
 int tracee_stop(struct tracee *t)
@@ -553,9 +697,11 @@ int tracee_resume(struct tracee *t)
 {
 	bool exec = false;
 
-	for (size_t i = t->nthreads; i-- > 0;)
+	for (size_t i = t->nthreads; i-- > 0;) {
 		if (t->threads[i].stopped)
 			thread_resume(t, &t->threads[i]);
+		t->threads[i].interrupted = false;	/* a late stop runs on */
+	}
 	await_end(t, EV_RUN, &exec);
 	if (!t->attached || tracee_gone(t))
 		return pf_fail(PF_EGONE, "process %d is gone", (int)t->pid);
@@ -642,6 +788,8 @@ int tracee_regs(const struct tracee *t, pid_t tid, struct regs *out)
 void tracee_release(struct tracee *t)
 {
 	tracee_detach(t);
+	if (t->tr)
+		tracer_remove(t->tr, t);
 	free(t->threads);
 	if (t->chld_fd >= 0)
 		close(t->chld_fd);
@@ -656,7 +804,7 @@ static int seize_thread(struct tracee *t, pid_t tid)
 {
 	int e;
 
-	if (pt(PTRACE_SEIZE, tid, SEIZE_OPTIONS) == 0) {
+	if (pt(PTRACE_SEIZE, tid, seize_options(t)) == 0) {
 		thread_add(t, tid, false);
 		return 1;
 	}
@@ -743,7 +891,7 @@ int tracee_attach(struct tracee *t, pid_t pid)
 	if (pid <= 0)
 		return pf_fail(PF_EINVAL, "Failed to seize PID %d: not a process ID", (int)pid);
 	t->pid = pid;
-	if (pt(PTRACE_SEIZE, pid, SEIZE_OPTIONS) < 0)
+	if (pt(PTRACE_SEIZE, pid, seize_options(t)) < 0)
 		return pf_fail_errno("Failed to seize PID %d", (int)pid);
 	thread_add(t, pid, false);
 	t->attached = true;
@@ -857,7 +1005,7 @@ static int trace_child(struct tracee *t, pid_t child, const char *cmd, int errfd
 
 	if ((rc = wait_child_stop(child)) < 0)
 		return rc;
-	if (pt(PTRACE_SEIZE, child, SEIZE_OPTIONS) < 0) {
+	if (pt(PTRACE_SEIZE, child, seize_options(t)) < 0) {
 		rc = pf_fail_errno("Failed to seize PID %d", (int)child);
 		kill(child, SIGKILL);
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
@@ -895,4 +1043,37 @@ int tracee_spawn(struct tracee *t, char *const argv[])
 	rc = trace_child(t, child, argv[0], fds[0]);
 	close(fds[0]);
 	return rc;
+}
+
+/* ------------------------------------------------------ whole tracer */
+
+int tracer_service(struct tracer *tr)
+{
+	bool exec = false;
+	int rc = 0;
+
+	for (int n = 0; tr->nprocs && n < SERVICE_MAX_EVENTS; n++)
+		if ((rc = wait_event(tr->procs[0], -1, WNOHANG, EV_RUN, &exec)) <= 0)
+			break;
+	for (size_t i = 0; i < tr->nprocs; i++)
+		await_end(tr->procs[i], EV_RUN, &exec);
+	return rc < 0 && rc != -PF_EGONE ? rc : 0;
+}
+
+void tracer_release(struct tracer *tr)
+{
+	struct tracee **born;
+	size_t n = tracer_take_born(tr, &born);
+
+	for (size_t i = 0; i < n; i++) {
+		tracee_release(born[i]);
+		free(born[i]);
+	}
+	free(born);
+	while (tr->nprocs)
+		tracee_detach(tr->procs[--tr->nprocs]);
+	free(tr->procs);
+	if (tr->chld_fd >= 0)
+		close(tr->chld_fd);
+	tracer_init(tr, tr->follow);
 }

@@ -41,7 +41,10 @@ struct tracee_thread {
 	bool new_thread;	/* auto-attached, its first stop not yet seen */
 };
 
+struct tracer;
+
 struct tracee {
+	struct tracer *tr;		/* the tracer it belongs to, or NULL */
 	pid_t pid;			/* thread-group leader */
 	struct tracee_thread *threads;
 	size_t nthreads, cap;
@@ -56,6 +59,51 @@ struct tracee {
 };
 
 void tracee_init(struct tracee *t);
+
+/*
+ * A tracer: one per run, over every process traced. Each wait collects the
+ * next event of any of them (waitpid(-1) cannot choose), so events are routed
+ * by thread to their process: the one the caller is waiting on handles its
+ * own as it asked, the others are let go at once (their signals passed on,
+ * their new threads adopted), as tracee_service() would. With `follow`, the
+ * processes they create (fork, vfork, a clone that is not a thread) are
+ * traced from birth, each a new tracee owned by the tracer until
+ * tracer_take_born() hands it over. A tracee without a tracer (t->tr NULL)
+ * releases any stop that is not of its own threads, as before.
+ */
+struct tracer {
+	struct tracee **procs;		/* every process traced, borrowed */
+	size_t nprocs, procs_cap;
+	struct tracee **born;		/* created since the last take, owned */
+	size_t nborn, born_cap;
+	bool follow;
+	int chld_fd;			/* signalfd of SIGCHLD, -1 if none */
+};
+
+void tracer_init(struct tracer *tr, bool follow);
+
+/* Route the events of `t` (initialised, not attached yet) through `tr`. */
+void tracer_add(struct tracer *tr, struct tracee *t);
+
+/* Stop routing to `t` (detached, or gone). */
+void tracer_remove(struct tracer *tr, struct tracee *t);
+
+/*
+ * tracer_take_born - the processes born since the last call, attached and
+ * running, each allocated here; the caller now owns them (tracee_release()
+ * then free()) and they stay routed until tracer_remove(). Returns how many;
+ * *out is an array the caller frees.
+ */
+size_t tracer_take_born(struct tracer *tr, struct tracee ***out);
+
+/*
+ * tracer_service - handle every pending event of every process, as
+ * tracee_service() does for one. Returns 0, or -PF_ESYS.
+ */
+int tracer_service(struct tracer *tr);
+
+/* Detach every process, the born ones not taken yet included, and free those. */
+void tracer_release(struct tracer *tr);
 
 /*
  * tracee_attach - seize every thread of `pid` (re-reading the thread list
@@ -100,6 +148,14 @@ int tracee_stop(struct tracee *t);
  * that knows the other threads cannot change what it will read.
  */
 int tracee_stop_thread(struct tracee *t, pid_t tid);
+
+/*
+ * tracee_interrupt - ask thread `tid` (every thread if 0) to stop, and
+ * return at once: a later tracee_stop() or tracee_stop_thread() finds it
+ * stopping or stopped. So that several processes stop at once. 0 or
+ * -PF_EGONE.
+ */
+int tracee_interrupt(struct tracee *t, pid_t tid);
 
 /* tracee_resume - let every held thread run, delivering pending signals;
  * group-stopped threads stay stopped until SIGCONT. A thread interrupted by
@@ -157,6 +213,7 @@ int tracee_wait_exit(struct tracee *t, int *status);
  */
 int tracee_regs(const struct tracee *t, pid_t tid, struct regs *out);
 
+/* Detach, stop routing through its tracer, free what it holds. */
 void tracee_release(struct tracee *t);
 
 #endif

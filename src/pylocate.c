@@ -22,7 +22,8 @@
 
 /* An object that is mapped in the target, opened and parsed. */
 struct candidate {
-	const char *path;
+	const struct map_entry *map;	/* one of its mappings */
+	uint64_t base;			/* where offset 0 is mapped */
 	int fd;
 	struct elf elf;
 	uint64_t bias;
@@ -36,22 +37,22 @@ static bool is_python_name(const char *base)
 static int candidate_open(pid_t pid, const struct maps *mp, const struct map_entry *e,
 			  struct candidate *c)
 {
-	uint64_t lo, vaddr;
+	uint64_t vaddr;
 	int rc;
 
-	c->path = e->path;
+	c->map = e;
 	c->fd = proc_open_in_root(pid, e->path);
 	if (c->fd < 0)
 		return c->fd;
 	if ((rc = elf_open_fd(&c->elf, c->fd)) < 0)
 		goto out_close;
-	if ((rc = maps_find_base(mp, e->path, &lo)) < 0)
+	if ((rc = maps_find_base(mp, e->path, &c->base)) < 0)
 		goto out_elf;
 	c->bias = 0;
 	if (c->elf.type != ET_EXEC) {
 		if ((rc = elf_load_vaddr(&c->elf, &vaddr)) < 0)
 			goto out_elf;
-		c->bias = lo - vaddr;
+		c->bias = c->base - vaddr;
 	}
 	return 0;
 out_elf:
@@ -177,11 +178,11 @@ static int detect_version(struct remote *r, struct candidate *c, struct pyloc *o
 	} else if (pv && remote_read_u32(r, pv, &v32) == 0 && (v32 >> 24) == 3) {
 		out->version = v32;
 		out->version_source = "Py_Version";
-	} else if ((v32 = pyversion_from_name(strrchr(c->path, '/') + 1))) {
+	} else if ((v32 = pyversion_from_name(strrchr(c->map->path, '/') + 1))) {
 		out->version = version_from_file(c, v32);
 		out->version_source = "file name";
 	} else {
-		return pf_fail(PF_ENOENT, "cannot tell the Python version of '%s'", c->path);
+		return pf_fail(PF_ENOENT, "cannot tell the Python version of '%s'", c->map->path);
 	}
 	return 0;
 }
@@ -207,18 +208,18 @@ static int find_globals(struct candidate *c, struct pyloc *out)
 	out->code_type = symbol_addr(c, "PyCode_Type");
 	out->str_type = symbol_addr(c, py2 ? "PyString_Type" : "PyUnicode_Type");
 	if (!out->code_type || !out->str_type)
-		return pf_fail(PF_ENOENT, "'%s' lacks PyCode_Type or its str type", c->path);
+		return pf_fail(PF_ENOENT, "'%s' lacks PyCode_Type or its str type", c->map->path);
 	if (out->off.frame_model == FRAME_OBJECT &&
 	    !(out->frame_type = symbol_addr(c, "PyFrame_Type")))
-		return pf_fail(PF_ENOENT, "'%s' lacks PyFrame_Type", c->path);
+		return pf_fail(PF_ENOENT, "'%s' lacks PyFrame_Type", c->map->path);
 	if (out->off.rt_interp_head != PYOFF_NONE) {
 		if (!out->runtime)
-			return pf_fail(PF_ENOENT, "'%s' has no _PyRuntime", c->path);
+			return pf_fail(PF_ENOENT, "'%s' has no _PyRuntime", c->map->path);
 		return 0;
 	}
 	out->tstate_current = symbol_addr(c, "_PyThreadState_Current");
 	if (!out->tstate_current)
-		return pf_fail(PF_ENOENT, "'%s' has no _PyThreadState_Current", c->path);
+		return pf_fail(PF_ENOENT, "'%s' has no _PyThreadState_Current", c->map->path);
 	return find_interp_head(c, &out->interp_head);
 }
 
@@ -228,14 +229,53 @@ static int locate_in(struct remote *r, struct candidate *c, unsigned abi, struct
 	bool have_dbg;
 	int rc;
 
-	snprintf(out->path, sizeof out->path, "%s", c->path);
+	snprintf(out->path, sizeof out->path, "%s", c->map->path);
 	out->bias = c->bias;
+	out->base = c->base;
+	out->inode = c->map->inode;
+	out->dev_major = c->map->dev_major;
+	out->dev_minor = c->map->dev_minor;
 	out->runtime = runtime_addr(c);
 	if ((rc = detect_version(r, c, out, dbg, &have_dbg)) < 0)
 		return rc;
 	if ((rc = select_layout(out, abi, dbg, have_dbg)) < 0)
 		return rc;
 	return find_globals(c, out);
+}
+
+/* Whether `mp` maps loc's object, the same file, at the same address. */
+static bool maps_same(const struct maps *mp, const struct pyloc *loc)
+{
+	const struct map_entry *e = maps_find_addr(mp, loc->base);
+
+	return e && e->start == loc->base && e->offset == 0 && !e->deleted &&
+	       e->inode == loc->inode && e->dev_major == loc->dev_major &&
+	       e->dev_minor == loc->dev_minor && strcmp(e->path, loc->path) == 0;
+}
+
+/* Read and parse /proc/PID/maps into `mp` (text kept in `text`). */
+static int read_maps(pid_t pid, struct strbuf *text, struct maps *mp)
+{
+	int rc = proc_read(pid, "maps", text);
+
+	return rc < 0 ? rc : maps_parse(mp, text->buf, text->len);
+}
+
+int pylocate_match(pid_t pid, const struct pyloc *known, size_t n)
+{
+	struct strbuf text;
+	struct maps mp;
+	int found = -1;
+
+	strbuf_init(&text);
+	maps_init(&mp);
+	if (n && read_maps(pid, &text, &mp) == 0)
+		for (size_t i = 0; i < n && found < 0; i++)
+			if (maps_same(&mp, &known[i]))
+				found = (int)i;
+	maps_release(&mp);
+	strbuf_release(&text);
+	return found;
 }
 
 int pylocate(pid_t pid, struct remote *r, unsigned abi, struct pyloc *out)
@@ -248,8 +288,7 @@ int pylocate(pid_t pid, struct remote *r, unsigned abi, struct pyloc *out)
 	memset(out, 0, sizeof *out);
 	strbuf_init(&text);
 	maps_init(&mp);
-	if ((rc = proc_read(pid, "maps", &text)) < 0 ||
-	    (rc = maps_parse(&mp, text.buf, text.len)) < 0)
+	if ((rc = read_maps(pid, &text, &mp)) < 0)
 		goto out;
 	if ((rc = find_interpreter(pid, &mp, &c)) < 0)
 		goto out;

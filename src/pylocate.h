@@ -22,6 +22,9 @@
 struct pyloc {
 	char path[PATH_MAX];	/* the object, as the target names it */
 	uint64_t bias;		/* run-time address = bias + st_value */
+	uint64_t base;		/* start of the object's offset-0 mapping */
+	uint64_t inode;		/* the object's file, with dev_* */
+	unsigned dev_major, dev_minor;
 	uint32_t version;	/* PY_VERSION_HEX as detected */
 	const char *version_source;	/* "_Py_DebugOffsets", "Py_Version", ... */
 	uint64_t runtime;	/* &_PyRuntime (3.7+), else 0 */
@@ -41,5 +44,14 @@ struct pyloc {
  * -PF_EGONE / -PF_EPERM / -PF_EFORMAT as met.
  */
 int pylocate(pid_t pid, struct remote *r, unsigned abi, struct pyloc *out);
+
+/*
+ * pylocate_match - the first of known[0..n) that holds for process `pid`
+ * too: its object, the same file, is mapped there at the same address (a
+ * fork; a non-PIE interpreter started again), so every address in it is
+ * right without reading the object. Its index, or -1 (none matches, or the
+ * maps cannot be read). Reads /proc/PID/maps only.
+ */
+int pylocate_match(pid_t pid, const struct pyloc *known, size_t n);
 
 #endif

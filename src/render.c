@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "render.h"
@@ -68,6 +69,49 @@ static void add_frame(struct strbuf *out, const struct stacks *st,
 	}
 }
 
+static uint64_t text_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* key[id]: the first frame with the same text, through an open-addressing
+ * table of frame id + 1 (0 = empty) sized to twice the frames. */
+static void find_keys(struct render *r)
+{
+	size_t n = r->st->nframes, mask = 1, len, olen;
+	uint32_t *slots;
+
+	while (mask < 2 * n)
+		mask <<= 1;
+	slots = xcalloc(mask, sizeof(*slots));
+	mask--;
+	r->key = xreallocarray(NULL, n ? n : 1, sizeof(*r->key));
+	for (uint32_t id = 0; id < n; id++) {
+		const char *s = render_frame(r, id, &len);
+		size_t i = text_hash(s, len) & mask;
+
+		for (;; i = (i + 1) & mask) {
+			const char *o;
+
+			if (!slots[i]) {
+				slots[i] = id + 1;
+				r->key[id] = id;
+				break;
+			}
+			o = render_frame(r, slots[i] - 1, &olen);
+			if (olen == len && memcmp(o, s, len) == 0) {
+				r->key[id] = slots[i] - 1;
+				break;
+			}
+		}
+	}
+	free(slots);
+}
+
 void render_build(struct render *r, const struct stacks *st, unsigned flags)
 {
 	r->st = st;
@@ -78,14 +122,24 @@ void render_build(struct render *r, const struct stacks *st, unsigned flags)
 		add_frame(&r->text, st, &st->frames[id], flags);
 	}
 	r->off[st->nframes] = r->text.len;
+	find_keys(r);
 }
 
 void render_release(struct render *r)
 {
 	strbuf_release(&r->text);
 	free(r->off);
+	free(r->key);
 	r->off = NULL;
+	r->key = NULL;
 	r->st = NULL;
+}
+
+uint32_t render_key(const struct render *r, uint32_t id)
+{
+	if (id >= r->st->nframes)
+		PF_BUG("frame id out of range");
+	return r->key[id];
 }
 
 const char *render_frame(const struct render *r, uint32_t id, size_t *len)
@@ -94,6 +148,40 @@ const char *render_frame(const struct render *r, uint32_t id, size_t *len)
 		PF_BUG("frame id out of range");
 	*len = r->off[id + 1] - r->off[id];
 	return r->text.buf + r->off[id];
+}
+
+void render_profile(struct render *r, const struct profile *p)
+{
+	render_build(r, p->st, RENDER_NO_SEMICOLON | (p->line_numbers ? RENDER_LINE_NUMBERS : 0));
+}
+
+uint32_t render_marker(const struct render *r, uint32_t stack_marker)
+{
+	if (stack_marker != STACK_IDLE && stack_marker != STACK_FAILED)
+		PF_BUG("not a stack marker");
+	return (uint32_t)r->st->nframes + (stack_marker == STACK_FAILED);
+}
+
+size_t render_nkeys(const struct render *r)
+{
+	return r->st->nframes + 2;
+}
+
+bool render_is_marker(const struct render *r, uint32_t key)
+{
+	return key >= r->st->nframes;
+}
+
+const char *render_key_text(const struct render *r, uint32_t key, size_t *len)
+{
+	if (!render_is_marker(r, key))
+		return render_frame(r, key, len);
+	if (key == r->st->nframes) {
+		*len = 6;
+		return "(idle)";
+	}
+	*len = 8;
+	return "(failed)";
 }
 
 void render_stack(const struct render *r, uint32_t id, bool trailing,
@@ -134,4 +222,40 @@ int render_flush(FILE *f)
 	if (fflush(f) != 0 || ferror(f))
 		return write_failed();
 	return 0;
+}
+
+int render_drain(FILE *f, struct strbuf *sb, size_t at_least)
+{
+	int rc = 0;
+
+	if (sb->len >= at_least && sb->len) {
+		rc = render_put(f, sb->buf, sb->len);
+		strbuf_reset(sb);
+	}
+	return rc;
+}
+
+void frame_numbers_init(struct frame_numbers *fn, size_t limit)
+{
+	*fn = (struct frame_numbers){ .limit = limit };
+	fn->num = xcalloc(limit ? limit : 1, sizeof(*fn->num));
+}
+
+void frame_numbers_release(struct frame_numbers *fn)
+{
+	free(fn->num);
+	free(fn->keys);
+	*fn = (struct frame_numbers){ .num = NULL };
+}
+
+uint32_t frame_numbers_get(struct frame_numbers *fn, uint32_t key)
+{
+	if (key >= fn->limit)
+		PF_BUG("frame key out of range");
+	if (!fn->num[key]) {
+		XGROW(fn->keys, fn->cap, fn->n + 1);
+		fn->keys[fn->n++] = key;
+		fn->num[key] = (uint32_t)fn->n;
+	}
+	return fn->num[key] - 1;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sampler.c - one profiling run: attach or spawn, locate the interpreter,
- * sample on absolute deadlines, aggregate, detach, write. The boundary: it
- * owns every object of the run and alone decides what reaches stderr.
+ * sample every process of the run on absolute deadlines, aggregate, detach,
+ * write. The boundary: it owns every object of the run and alone decides
+ * what reaches stderr.
  */
 #include "compat.h"
 
@@ -25,10 +26,8 @@
 #include "output.h"
 #include "proc.h"
 #include "ptrace.h"
-#include "pylocate.h"
-#include "pywalk.h"
+#include "procset.h"
 #include "pyversion.h"
-#include "remote.h"
 #include "sampler.h"
 #include "stacks.h"
 #include "strbuf.h"
@@ -40,27 +39,23 @@
 #define LOCATE_RETRY_NS (1000000ull)
 #define PROGRESS_EVERY_NS (NSEC / 4)
 #define SLEEP_MIN_NS 5000ull	/* a shorter wait is not worth a sleep */
-#define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
 
 enum wait_result { WAIT_DEADLINE, WAIT_STOP, WAIT_GONE };
 
 struct run {
 	const struct options *o;
-	struct tracee t;
-	struct remote r;
-	struct pyloc loc;
+	struct procset ps;		/* the root and, with --subprocesses, its tree */
 	struct stacks st;
-	struct pywalk w;
-	struct pysample s;
+	struct sampling sp;
 	FILE *out;
 	int sigfd;
 	sigset_t blocked, old_mask;
 	bool tty;			/* stderr is a terminal: show progress */
-	uint64_t samples, idle, failed, late, retries;
-	uint64_t trimmed;		/* samples whose innermost frames were newer */
-	uint64_t held_one;		/* samples that held the GIL's thread alone */
+	bool started;			/* sampling has begun */
+	uint64_t passes, late;		/* sampling passes over every process */
 	uint64_t start_ns, last_progress_ns;
 	uint64_t start_wall_us;		/* CLOCK_REALTIME at start_ns */
+	uint32_t python_version;	/* the root's interpreter, for the writers */
 	char target[512];		/* "PID N" or the command, for the writers */
 	struct histo stopped;		/* all threads held, until resumed */
 	struct histo cycle;		/* from the interrupt until resumed */
@@ -84,6 +79,11 @@ static int fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+static struct tracee *root_tracee(struct run *run)
+{
+	return procset_root_tracee(&run->ps);
 }
 
 /* ------------------------------------------------------------ signals */
@@ -119,20 +119,44 @@ static void signals_restore(struct run *run)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/*
+ * Whether the run cannot go on: the root exec'd once sampling began without
+ * --subprocesses (a new program is not the one profiled), or no process of
+ * the run is alive.
+ */
+static bool run_over(struct run *run)
+{
+	struct tracee *t = root_tracee(run);
+
+	if (!run->o->subprocesses && (t->exited || (run->started && t->execd)))
+		return true;
+	return run->started && !procset_alive(&run->ps);
+}
+
+/* Let the processes' events be handled, and the set of processes follow. */
+static void service(struct run *run)
+{
+	tracer_service(&run->ps.tr);
+	procset_update(&run->ps, &run->sp, now_ns(CLOCK_MONOTONIC));
+}
+
 /* Drain the signalfd: WAIT_STOP for a stop request, WAIT_GONE when the
- * target has gone, else WAIT_DEADLINE (meaning: keep waiting). */
+ * run is over, else WAIT_DEADLINE (meaning: keep waiting). */
 static enum wait_result read_signals(struct run *run)
 {
 	struct signalfd_siginfo si;
 	enum wait_result res = WAIT_DEADLINE;
+	bool chld = false;
 
 	while (read(run->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo != SIGCHLD)
 			res = WAIT_STOP;
-		else if (tracee_service(&run->t) < 0 && res != WAIT_STOP)
-			res = WAIT_GONE;
+		else
+			chld = true;
 	}
-	if (res == WAIT_DEADLINE && (run->t.exited || run->t.execd))
+	if (chld)
+		service(run);
+	if (res == WAIT_DEADLINE && (run_over(run) || root_tracee(run)->execd))
 		res = WAIT_GONE;
 	return res;
 }
@@ -202,10 +226,11 @@ static const char *zombie_text(pid_t pid)
 static int start_target(struct run *run)
 {
 	const struct options *o = run->o;
+	struct tracee *t = root_tracee(run);
 	int rc;
 
 	if (o->trace_argv) {
-		if ((rc = tracee_spawn(&run->t, o->trace_argv)) < 0)
+		if ((rc = tracee_spawn(t, o->trace_argv)) < 0)
 			return fail("%s", pf_last_error());
 	} else {
 		if (o->pid == getpid())
@@ -215,11 +240,11 @@ static int start_target(struct run *run)
 				    (int)o->pid);
 		if (is_zombie(o->pid))
 			return fail("Failed to seize PID %d: %s", (int)o->pid, zombie_text(o->pid));
-		if (tracee_attach(&run->t, o->pid) < 0)
+		if (tracee_attach(t, o->pid) < 0)
 			return attach_failed(o->pid);
 	}
-	if (remote_open(&run->r, run->t.pid) < 0)
-		return fail("Failed to read memory of PID %d: %s", (int)run->t.pid, pf_last_error());
+	if (procset_add_root(&run->ps, 0) < 0)
+		return fail("Failed to read memory of PID %d: %s", (int)t->pid, pf_last_error());
 	return 0;
 }
 
@@ -229,45 +254,38 @@ static int unsupported(void)
 		    pf_last_error() + (strncmp(pf_last_error(), "Python ", 7) ? 0 : 7));
 }
 
-/*
- * Before the interpreter is found an exec is welcome (a wrapper script that
- * execs Python): follow the new program, with a reader for its memory.
- * -PF_EGONE for anything else that ended the wait.
- */
-static int accept_exec(struct run *run)
+static uint64_t locate_timeout(const struct options *o)
 {
-	if (!run->t.execd || run->t.exited || tracee_accept_exec(&run->t) < 0)
-		return -PF_EGONE;
-	remote_close(&run->r);
-	return remote_open(&run->r, run->t.pid);
+	return o->wait_ns >= 0 ? (uint64_t)o->wait_ns :
+	       o->trace_argv ? LOCATE_TIMEOUT_TRACE_NS : LOCATE_TIMEOUT_ATTACH_NS;
 }
 
 /*
- * Find the interpreter, retrying while the target may still be starting
- * (a traced child loads libpython after exec). The target keeps running.
+ * Find the root's interpreter, retrying while it may still be starting (a
+ * traced child loads libpython after exec); an exec meanwhile (a wrapper
+ * script that execs Python) is followed. The processes keep running.
  */
 static int locate(struct run *run)
 {
-	uint64_t timeout = run->o->wait_ns >= 0 ? (uint64_t)run->o->wait_ns :
-			   run->o->trace_argv ? LOCATE_TIMEOUT_TRACE_NS : LOCATE_TIMEOUT_ATTACH_NS;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + timeout;
-	int rc;
+	struct target *root = procset_root(&run->ps);
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + locate_timeout(run->o);
 
+	root->deadline_ns = deadline;
 	for (;;) {
-		rc = pylocate(run->t.pid, &run->r, run->o->abi, &run->loc);
-		if (rc == 0)
+		service(run);
+		if (root->state == TARGET_SAMPLING)
 			return 0;
-		if (rc == -PF_EUNSUPPORTED)
+		if (root->locate_rc == -PF_EUNSUPPORTED)
 			return unsupported();
-		if (rc == -PF_EPERM)
-			return fail("Failed to read PID %d: %s", (int)run->t.pid, pf_last_error());
-		if (now_ns(CLOCK_MONOTONIC) >= deadline)
+		if (root->locate_rc == -PF_EPERM)
+			return fail("Failed to read PID %d: %s", (int)root->t->pid, pf_last_error());
+		if (root->t->execd && target_exec(root, deadline) < 0)
 			break;
-		if (wait_until(run, now_ns(CLOCK_MONOTONIC) + LOCATE_RETRY_NS) != WAIT_DEADLINE &&
-		    accept_exec(run) < 0)
+		if (root->t->exited || now_ns(CLOCK_MONOTONIC) >= deadline ||
+		    wait_until(run, now_ns(CLOCK_MONOTONIC) + LOCATE_RETRY_NS) == WAIT_STOP)
 			break;
 	}
-	if (run->t.exited)
+	if (root->t->exited)
 		return fail("Failed to locate libpython within timeout period (the process exited first)");
 	return fail("Failed to locate libpython within timeout period (%s)", pf_last_error());
 }
@@ -288,133 +306,30 @@ static int open_output(struct run *run)
 
 /* ----------------------------------------------------------- sampling */
 
-static uint32_t origin_of(struct run *run, const struct pythread *t)
-{
-	const struct origin o = { run->t.pid, (int32_t)t->native_id, t->thread_id };
-
-	return stacks_intern_origin(&run->st, &o);
-}
-
-static void aggregate(struct run *run, uint64_t ts_us)
-{
-	const struct pysample *s = &run->s;
-	bool any = false;
-
-	for (size_t i = 0; i < s->nthreads; i++) {
-		const struct pythread *t = &s->threads[i];
-
-		if (!t->depth)
-			continue;
-		stacks_add(&run->st, s->frames + t->first, t->depth, origin_of(run, t), 1, ts_us);
-		any = true;
-	}
-	if (!any) {
-		run->idle++;
-		if (!run->o->exclude_idle)
-			stacks_add_idle(&run->st, ts_us);
-	}
-}
-
 /*
- * With the target held since t0 (only partly if *rc is -PF_ETORN: a thread
- * would not stop in time, a lost sample), capture and let it go. Returns the
- * capture's result; *rc becomes what tracee_resume() says of the target.
+ * One pass: a sample of every process being sampled. With several, the
+ * threads to hold in each are asked to stop first, so that they stop
+ * together. A process that ended or exec'd meanwhile is seen to by the
+ * next service(). Returns false when the run is over.
  */
-static int read_held(struct run *run, bool all_threads, uint64_t t0, int *rc)
-{
-	uint64_t t1 = now_ns(CLOCK_MONOTONIC), t2;
-	int walk = *rc < 0 ? *rc : pywalk_capture(&run->w, all_threads, &run->s);
-
-	*rc = tracee_resume(&run->t);
-	t2 = now_ns(CLOCK_MONOTONIC);
-	histo_add(&run->stopped, t2 - t1);
-	histo_add(&run->cycle, t2 - t0);
-	return walk;
-}
-
-/*
- * Hold what a consistent capture needs held. With a GIL only its holder can
- * change a Python stack: hold that thread alone when it is known (3.11+,
- * one interpreter) and still holds the GIL once stopped; else every thread.
- * *idle: the GIL is free and only its holder is sampled, so there is
- * nothing to read and nothing is stopped. Returns as tracee_stop() does.
- */
-static int hold_target(struct run *run, bool all_threads, bool *idle)
-{
-	uint64_t ts;
-	pid_t tid;
-	int owner = pywalk_gil_owner(&run->w, &ts, &tid), rc;
-
-	*idle = owner == 0 && !all_threads;
-	if (*idle)
-		return 0;
-	if (owner == 1) {
-		rc = tracee_stop_thread(&run->t, tid);
-		if (rc == -PF_EGONE || rc == -PF_EEXEC)
-			return rc;
-		if (rc == 0 && pywalk_gil_still_owned(&run->w, ts)) {
-			run->held_one++;
-			return 0;
-		}
-	}
-	return tracee_stop(&run->t);
-}
-
-/*
- * Capture without stopping. Only a capture read in one batch is one
- * snapshot; one that needed more reads (the plan missed a page: a new
- * frame, a deeper stack), or whose frames do not fit together (the stack
- * changed while the batch was copied), is taken again at once.
- */
-static int read_running(struct run *run, bool all_threads)
-{
-	int rc = 0;
-
-	for (int i = 0; i < NONBLOCKING_TRIES; i++) {
-		if (i > 0)
-			run->retries++;
-		rc = pywalk_capture(&run->w, all_threads, &run->s);
-		if (rc == 0 && !run->s.whole)
-			rc = pf_fail(PF_ETORN, "a capture needed more than one read");
-		if (rc != -PF_ETORN)
-			break;
-	}
-	return rc;
-}
-
-/*
- * take_sample - read the stacks (pausing the target unless --nonblocking),
- * then name and count them with the target running again.
- * Returns 0, or -PF_EGONE / -PF_EEXEC when the target is gone.
- */
-static int take_sample(struct run *run, bool all_threads)
+static bool take_samples(struct run *run)
 {
 	uint64_t ts_us = now_ns(CLOCK_REALTIME) / 1000;
-	int rc = 0, walk;
+	bool exec = false;
 
-	if (run->o->nonblocking) {
-		walk = read_running(run, all_threads);
-	} else {
-		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-		bool idle;
+	run->passes++;
+	for (size_t i = 0; run->ps.n > 1 && !run->o->nonblocking && i < run->ps.n; i++)
+		if (run->ps.v[i]->state == TARGET_SAMPLING)
+			target_arm(run->ps.v[i], &run->sp);
+	for (size_t i = 0; i < run->ps.n; i++) {
+		struct target *tg = run->ps.v[i];
 
-		rc = hold_target(run, all_threads, &idle);
-		if (rc == -PF_EGONE || rc == -PF_EEXEC)
-			return rc;
-		if (idle)
-			pysample_clear(&run->s);
-		walk = idle ? 0 : read_held(run, all_threads, t0, &rc);
+		if (tg->state == TARGET_SAMPLING && target_sample(tg, &run->sp, ts_us) == -PF_EEXEC)
+			exec = true;
 	}
-	run->samples++;
-	if (walk < 0) {
-		run->failed++;
-		stacks_add_failed(&run->st, ts_us);
-	} else {
-		run->trimmed += run->s.trimmed > 0;
-		pywalk_resolve(&run->w, &run->s);
-		aggregate(run, ts_us);
-	}
-	return rc;
+	if (exec || run->ps.n > 1 || run->o->subprocesses)
+		service(run);
+	return !run_over(run);
 }
 
 static void progress(struct run *run, bool last)
@@ -425,13 +340,16 @@ static void progress(struct run *run, bool last)
 	if (!run->tty || (!last && now - run->last_progress_ns < PROGRESS_EVERY_NS))
 		return;
 	run->last_progress_ns = now;
+	struct target_stats ts;
+
+	procset_stats(&run->ps, &ts);
 	fprintf(stderr, "\rpyflame: %llu samples (%llu idle, %llu failed) in %.1fs",
-		(unsigned long long)run->samples, (unsigned long long)run->idle,
-		(unsigned long long)run->failed, secs);
+		(unsigned long long)ts.samples, (unsigned long long)ts.idle,
+		(unsigned long long)ts.failed, secs);
 	if (!last)
 		return;
 	fprintf(stderr, ", %.1f samples/s (requested %.1f)\n",
-		secs > 0 ? (double)run->samples / secs : 0.0, (double)NSEC / (double)run->o->interval_ns);
+		secs > 0 ? (double)run->passes / secs : 0.0, (double)NSEC / (double)run->o->interval_ns);
 	if (run->late)
 		fprintf(stderr, "pyflame: sampling fell behind: %llu deadlines missed\n",
 			(unsigned long long)run->late);
@@ -459,15 +377,42 @@ static double us(uint64_t ns)
 	return (double)ns / 1000.0;
 }
 
+static void print_counts(const struct target_stats *s)
+{
+	fprintf(stderr, "samples=%llu idle=%llu failed=%llu",
+		(unsigned long long)s->samples, (unsigned long long)s->idle,
+		(unsigned long long)s->failed);
+}
+
+/* A process's own counts; timings are the run's, shared by all. */
+static void print_process(pid_t pid, const struct target_stats *s)
+{
+	fprintf(stderr, "pyflame: process %d stats: ", (int)pid);
+	print_counts(s);
+	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu\n",
+		(unsigned long long)s->retries, (unsigned long long)s->trimmed,
+		(unsigned long long)s->held_one);
+}
+
+/* --stats: with --subprocesses a line per process sampled (ended ones
+ * first), then the whole run's. */
 static void print_stats(const struct run *run)
 {
-	fprintf(stderr, "pyflame: stats: samples=%llu idle=%llu failed=%llu late=%llu "
-		"retries=%llu trimmed=%llu held_one=%llu stopped_us_median=%.1f "
-		"stopped_us_p99=%.1f stopped_us_max=%.1f cycle_us_median=%.1f\n",
-		(unsigned long long)run->samples, (unsigned long long)run->idle,
-		(unsigned long long)run->failed, (unsigned long long)run->late,
-		(unsigned long long)run->retries, (unsigned long long)run->trimmed,
-		(unsigned long long)run->held_one,
+	const struct procset *ps = &run->ps;
+	struct target_stats s;
+
+	for (size_t i = 0; run->o->subprocesses && i < ps->nended; i++)
+		print_process(ps->ended[i].pid, &ps->ended[i].stats);
+	for (size_t i = 0; run->o->subprocesses && i < ps->n; i++)
+		print_process(ps->v[i]->t->pid, &ps->v[i]->stats);
+	procset_stats(ps, &s);
+	fprintf(stderr, "pyflame: stats: ");
+	print_counts(&s);
+	fprintf(stderr, " late=%llu retries=%llu trimmed=%llu held_one=%llu "
+		"stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
+		"cycle_us_median=%.1f\n", (unsigned long long)run->late,
+		(unsigned long long)s.retries, (unsigned long long)s.trimmed,
+		(unsigned long long)s.held_one,
 		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
 		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
 }
@@ -479,8 +424,9 @@ static void sample_loop(struct run *run)
 	uint64_t end = run->start_ns + (forever ? 0 : (uint64_t)(o->seconds * NSEC + 0.5));
 	uint64_t k = 0, next;
 
+	run->started = true;
 	for (;;) {
-		if (take_sample(run, o->threads) < 0 || o->seconds == 0)
+		if (!take_samples(run) || o->seconds == 0)
 			break;
 		next = next_deadline(run, &k);
 		if (!forever && next >= end) {
@@ -496,38 +442,49 @@ static void sample_loop(struct run *run)
 		print_stats(run);
 }
 
-static int dump(struct run *run)
+/* -d of one process: its threads' stacks, innermost first. */
+static int dump_target(struct run *run, struct target *tg)
 {
 	struct dump_thread *dt;
 	size_t n = 0;
 	int rc;
 
-	if (run->o->nonblocking) {
-		rc = read_running(run, true);
-	} else {
-		if ((rc = tracee_stop(&run->t)) < 0)
-			return fail("Failed to stop PID %d: %s", (int)run->t.pid, pf_last_error());
-		rc = pywalk_capture(&run->w, true, &run->s);
-		tracee_resume(&run->t);
-	}
-	if (rc == 0)
-		pywalk_resolve(&run->w, &run->s);
-	if (rc < 0)
-		return fail("Failed to read the stacks of PID %d: %s", (int)run->t.pid, pf_last_error());
-	dt = xcalloc(run->s.nthreads, sizeof *dt);
-	for (size_t i = 0; i < run->s.nthreads; i++) {
-		const struct pythread *t = &run->s.threads[i];
+	if (target_capture(tg, &run->sp) < 0)
+		return fail("Failed to read the stacks of PID %d: %s", (int)tg->t->pid,
+			    pf_last_error());
+	dt = xcalloc(tg->s.nthreads + 1, sizeof *dt);
+	for (size_t i = 0; i < tg->s.nthreads; i++) {
+		const struct pythread *t = &tg->s.threads[i];
 
 		if (!t->depth)
 			continue;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, run->s.frames + t->first, t->depth,
-					   origin_of(run, t), 1, 0);
+		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth,
+					   target_origin(tg, &run->st, t), 1, 0);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
 	return rc < 0 ? fail("pyflame: %s", pf_last_error()) : 0;
+}
+
+/* -d: the root, and with --subprocesses every process found Python, each
+ * headed by its label. */
+static int dump(struct run *run)
+{
+	int status = 0;
+
+	if (!run->o->subprocesses)
+		return dump_target(run, procset_root(&run->ps));
+	for (size_t i = 0; i < run->ps.n && !status; i++) {
+		struct target *tg = run->ps.v[i];
+
+		if (tg->state != TARGET_SAMPLING)
+			continue;
+		fprintf(run->out, "%s%s:\n", i ? "\n" : "", tg->label);
+		status = dump_target(run, tg);
+	}
+	return status;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -535,14 +492,17 @@ static int dump(struct run *run)
 /* What the run knows of itself: the writers that show it read it. */
 static void profile_meta(const struct run *run, struct profile_meta *m)
 {
+	struct target_stats all;
+
+	procset_stats(&run->ps, &all);
 	m->target = run->target;
 	m->python[0] = '\0';
-	if (run->loc.version)
-		pyversion_format(run->loc.version, m->python, sizeof m->python);
+	if (run->python_version)
+		pyversion_format(run->python_version, m->python, sizeof m->python);
 	m->start_us = run->start_wall_us;
 	m->duration_us = (now_ns(CLOCK_MONOTONIC) - run->start_ns) / 1000;
 	m->interval_us = run->o->interval_ns / 1000;
-	m->samples = run->samples;
+	m->samples = all.samples;
 }
 
 static int write_profile(struct run *run)
@@ -551,6 +511,7 @@ static int write_profile(struct run *run)
 		.st = &run->st,
 		.line_numbers = run->o->line_numbers,
 		.include_idle = !run->o->exclude_idle,
+		.per_thread = run->o->threads,
 	};
 	int rc;
 
@@ -564,9 +525,10 @@ static int write_profile(struct run *run)
 /* In -t mode the child's status becomes ours, as a shell would report it. */
 static int child_status(struct run *run)
 {
-	int status = run->t.exit_status;
+	struct tracee *t = root_tracee(run);
+	int status = t->exit_status;
 
-	if (!run->t.exited && tracee_wait_exit(&run->t, &status) < 0)
+	if (!t->exited && tracee_wait_exit(t, &status) < 0)
 		return fail("pyflame: cannot wait for the child: %s", pf_last_error());
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -579,12 +541,13 @@ static int child_status(struct run *run)
  * profiled, so it is ended rather than left behind unobserved. */
 static void end_child(struct run *run)
 {
+	struct tracee *t = root_tracee(run);
 	int status;
 
-	if (run->t.exited)
+	if (t->exited)
 		return;
-	kill(run->t.pid, SIGKILL);
-	tracee_wait_exit(&run->t, &status);
+	kill(t->pid, SIGKILL);
+	tracee_wait_exit(t, &status);
 }
 
 /* "PID N", or the command of -t as typed (arguments joined by spaces). */
@@ -603,27 +566,29 @@ static void describe_target(const struct options *o, char *buf, size_t size)
 
 static void run_init(struct run *run, const struct options *o)
 {
+	uint64_t wait = o->wait_ns >= 0 ? (uint64_t)o->wait_ns : LOCATE_TIMEOUT_ATTACH_NS;
+
 	memset(run, 0, sizeof *run);
 	run->o = o;
 	run->sigfd = -1;
-	run->r.fd = -1;
 	run->tty = isatty(STDERR_FILENO) && !o->dump;
-	tracee_init(&run->t);
+	procset_init(&run->ps, o->subprocesses, wait);
 	stacks_init(&run->st, o->writer && o->writer->timeline);
 	describe_target(o, run->target, sizeof run->target);
-	pysample_init(&run->s);
 	histo_init(&run->stopped);
 	histo_init(&run->cycle);
+	run->sp = (struct sampling){
+		.st = &run->st, .all_threads = o->threads, .nonblocking = o->nonblocking,
+		.exclude_idle = o->exclude_idle, .qualnames = o->qualnames,
+		.roots = o->subprocesses, .abi = o->abi,
+		.stopped = &run->stopped, .cycle = &run->cycle,
+	};
 }
 
 static void run_release(struct run *run)
 {
-	if (run->w.codes)
-		pywalk_release(&run->w);
-	pysample_release(&run->s);
+	procset_release(&run->ps);
 	stacks_release(&run->st);
-	remote_close(&run->r);
-	tracee_release(&run->t);
 	if (run->out && run->out != stdout)
 		fclose(run->out);
 	signals_restore(run);
@@ -636,21 +601,21 @@ static void run_release(struct run *run)
  */
 static int profile(struct run *run)
 {
+	struct target *root = procset_root(&run->ps);
 	int status;
 
 	for (;;) {
 		if ((status = locate(run)) != 0 ||
 		    (!run->out && (status = open_output(run)) != 0))
 			return status;
-		pywalk_init(&run->w, &run->r, &run->loc, &run->st, run->o->qualnames);
+		run->python_version = root->loc.version;
 		run->start_ns = now_ns(CLOCK_MONOTONIC);
 		run->start_wall_us = now_ns(CLOCK_REALTIME) / 1000;
 		if (run->o->dump)
 			return dump(run);
 		sample_loop(run);
-		if (run->samples > 0 || accept_exec(run) < 0)
+		if (run->passes > 0 || target_exec(root, 0) < 0)
 			return 0;
-		pywalk_release(&run->w);
 	}
 }
 
@@ -658,6 +623,7 @@ int sampler_run(const struct options *o)
 {
 	struct run run;
 	int status;
+	bool spawned;
 
 	run_init(&run, o);
 	status = signals_setup(&run);
@@ -665,12 +631,13 @@ int sampler_run(const struct options *o)
 		status = start_target(&run);
 	if (status == 0)
 		status = profile(&run);
-	tracee_detach(&run.t);	/* first of all: the target runs on whatever happened */
+	procset_detach(&run.ps);	/* first of all: every process runs on whatever happened */
 	if (status == 0 && !o->dump)
 		status = write_profile(&run);
-	if (run.t.spawned && status == 0)
+	spawned = root_tracee(&run)->spawned;
+	if (spawned && status == 0)
 		status = child_status(&run);
-	else if (run.t.spawned)
+	else if (spawned)
 		end_child(&run);
 	run_release(&run);
 	return status;

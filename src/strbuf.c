@@ -89,3 +89,15 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	sb->len += (size_t)n;
 }
+
+void strbuf_addu(struct strbuf *sb, uint64_t v)
+{
+	char buf[24];
+	size_t n = sizeof buf;
+
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(sb, buf + n, sizeof buf - n);
+}

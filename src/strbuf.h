@@ -25,5 +25,7 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) PF_PRINTF(2, 3);
+/* strbuf_addu - `v` in decimal, as "%" PRIu64 would write it, faster. */
+void strbuf_addu(struct strbuf *sb, uint64_t v);
 
 #endif

@@ -322,11 +322,13 @@ class Pyflame(object):
         env = dict(kw.pop("env", None) or os.environ)
         assert not kw, kw
         env.update(LC_ALL="C", LANGUAGE="")
+        # the clock starts before the fork: on a loaded machine Popen can
+        # return well after the child began, and its run would look short
+        started, contention = time.monotonic(), CpuContention()
         proc = subprocess.Popen(self.argv(args), env=env,
                                 stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        proc.started = time.monotonic()
-        proc.contention = CpuContention()
+        proc.started, proc.contention = started, contention
         return proc
 
     def finish(self, proc, timeout):

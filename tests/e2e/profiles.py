@@ -54,8 +54,15 @@ class Frame(object):
         return "%s:%s:%d" % (self.file, self.func, self.line)
 
 
+ROOT_FRAME_RE = re.compile(r'^(process|thread) [0-9]+ ".*"$')
+
+
 def parse_frame(text, with_lines=True):
-    """"file:function:line" (or "file:function" without line numbers)."""
+    """"file:function:line" (or "file:function" without line numbers), or a
+    root naming a process or a thread ('process PID "command"'), whose
+    whole text is its function and which has no file or line."""
+    if ROOT_FRAME_RE.match(text):
+        return Frame(None, text, None)
     if with_lines:
         parts = text.rsplit(":", 2)
         assert len(parts) == 3 and parts[2].isdigit() and parts[0], \
@@ -196,10 +203,20 @@ def render_stack(frames):
 STATS_PREFIX = b"pyflame: stats: "
 
 
+PROCESS_STATS_RE = re.compile(rb"^pyflame: process ([0-9]+) stats: (.*)$")
+
+
 def split_stats(stderr):
-    """(the --stats figures as a dict of floats, the rest of stderr)."""
-    stats, rest = None, []
+    """(the --stats figures as a dict of floats, the rest of stderr). With
+    --subprocesses, each process's line goes to stats["processes"][pid]."""
+    stats, rest, per = None, [], {}
     for line in stderr.splitlines(True):
+        m = PROCESS_STATS_RE.match(line.rstrip(b"\n"))
+        if m:
+            per[int(m.group(1))] = dict(
+                (k.decode(), float(v)) for k, v in
+                (f.split(b"=") for f in m.group(2).split()))
+            continue
         if line.startswith(STATS_PREFIX):
             assert stats is None, "two stats lines in %r" % stderr
             stats = {}
@@ -208,4 +225,6 @@ def split_stats(stderr):
                 stats[key.decode()] = float(value)
         else:
             rest.append(line)
+    if stats is not None and per:
+        stats["processes"] = per
     return stats, b"".join(rest)

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "output.h"
 #include "stacks.h"
+#include "frames.h"
 #include "tap.h"
 
 /* Every stack here comes from one thread of one process. */
@@ -201,16 +202,6 @@ static void test_merge_without_lines(void)
 	      "m.py:<module>;m.py:g 4\n",
 	      "collapsed -n: merged, then sorted by the summed count");
 	stacks_release(&st);
-}
-
-static uint32_t special(struct stacks *st, enum frame_kind kind, const char *file,
-			const char *name, uint64_t offset)
-{
-	const struct frame f = { .file = stacks_intern_str(st, file, strlen(file)),
-				 .name = stacks_intern_str(st, name, strlen(name)),
-				 .kind = (uint8_t)kind, .offset = offset };
-
-	return stacks_intern_frame(st, &f);
 }
 
 /* Native frames and the roots naming a process or a thread. */

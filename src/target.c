@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * target.c - one process of a run: located, then sampled, held as little as
+ * a consistent read allows.
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "proc.h"
+#include "strbuf.h"
+#include "target.h"
+#include "xalloc.h"
+
+#define NSEC 1000000000ull
+#define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
+#define LABEL_COMMAND_MAX 60	/* bytes of the command line in a process label */
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * process PID "its command line": arguments joined by spaces, cut to
+ * LABEL_COMMAND_MAX bytes, a double quote in it made single; "?" for a
+ * command line that cannot be read (a zombie, a kernel thread).
+ */
+static void make_label(struct target *tg)
+{
+	struct strbuf cmd;
+	size_t n;
+
+	strbuf_init(&cmd);
+	if (proc_read(tg->t->pid, "cmdline", &cmd) < 0 || cmd.len == 0)
+		strbuf_addstr(&cmd, "?");
+	while (cmd.len && cmd.buf[cmd.len - 1] == '\0')
+		cmd.len--;
+	n = cmd.len < LABEL_COMMAND_MAX ? cmd.len : LABEL_COMMAND_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (cmd.buf[i] == '\0')
+			cmd.buf[i] = ' ';
+		else if (cmd.buf[i] == '"')
+			cmd.buf[i] = '\'';
+	snprintf(tg->label, sizeof tg->label, "process %d \"%.*s%s\"", (int)tg->t->pid, (int)n,
+		 cmd.buf, n < cmd.len ? "..." : "");
+	strbuf_release(&cmd);
+}
+
+int target_init(struct target *tg, struct tracee *t, bool owns, uint64_t deadline_ns)
+{
+	memset(tg, 0, sizeof *tg);
+	tg->t = t;
+	tg->owns_tracee = owns;
+	tg->r.fd = -1;
+	tg->state = TARGET_LOCATING;
+	tg->deadline_ns = deadline_ns;
+	pysample_init(&tg->s);
+	make_label(tg);
+	return remote_open(&tg->r, t->pid);
+}
+
+static void drop_walker(struct target *tg)
+{
+	if (tg->walker)
+		pywalk_release(&tg->w);
+	tg->walker = false;
+}
+
+void target_release(struct target *tg)
+{
+	drop_walker(tg);
+	pysample_release(&tg->s);
+	free(tg->rooted);
+	remote_close(&tg->r);
+	if (tg->owns_tracee) {
+		tracee_release(tg->t);
+		free(tg->t);
+	}
+	tg->t = NULL;
+}
+
+/* The interpreter is in tg->loc: sample from now on. */
+static void start_sampling(struct target *tg, const struct sampling *sp)
+{
+	pywalk_init(&tg->w, &tg->r, &tg->loc, sp->st, sp->qualnames);
+	tg->walker = true;
+	tg->state = TARGET_SAMPLING;
+	if (sp->roots) {
+		struct frame f = { .kind = FRAME_PROCESS };
+
+		make_label(tg);
+		f.file = stacks_intern_str(sp->st, "", 0);
+		f.name = stacks_intern_str(sp->st, tg->label, strlen(tg->label));
+		tg->root = stacks_intern_frame(sp->st, &f);
+	}
+}
+
+int target_locate(struct target *tg, const struct sampling *sp, const struct pyloc *known,
+		  size_t n)
+{
+	int k = pylocate_match(tg->t->pid, known, n), rc = 0;
+
+	if (k >= 0)
+		tg->loc = known[k];
+	else
+		rc = pylocate(tg->t->pid, &tg->r, sp->abi, &tg->loc);
+	tg->locate_rc = rc;
+	if (rc == 0)
+		start_sampling(tg, sp);
+	return rc;
+}
+
+int target_exec(struct target *tg, uint64_t deadline_ns)
+{
+	if (!tg->t->execd || tg->t->exited || tracee_accept_exec(tg->t) < 0)
+		return -PF_EGONE;
+	drop_walker(tg);
+	remote_close(&tg->r);
+	tg->state = TARGET_LOCATING;
+	tg->deadline_ns = deadline_ns;
+	return remote_open(&tg->r, tg->t->pid);
+}
+
+uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t)
+{
+	const struct origin o = { tg->t->pid, (int32_t)t->native_id, t->thread_id };
+
+	return stacks_intern_origin(st, &o);
+}
+
+/* ----------------------------------------------------------- sampling */
+
+/* A thread's frames, leaf first, then the frame naming the process. */
+static const uint32_t *rooted(struct target *tg, const uint32_t *frames, uint32_t depth)
+{
+	XGROW(tg->rooted, tg->rooted_cap, (size_t)depth + 1);
+	memcpy(tg->rooted, frames, depth * sizeof *frames);
+	tg->rooted[depth] = tg->root;
+	return tg->rooted;
+}
+
+/* Count each thread's stack (rooted at the process's frame if asked), or
+ * an idle sample when no thread has one. */
+static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_us)
+{
+	const struct pysample *s = &tg->s;
+	bool any = false;
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct pythread *t = &s->threads[i];
+		const uint32_t *frames = s->frames + t->first;
+
+		if (!t->depth)
+			continue;
+		if (sp->roots)
+			frames = rooted(tg, frames, t->depth);
+		stacks_add(sp->st, frames, t->depth + sp->roots, target_origin(tg, sp->st, t), 1,
+			   ts_us);
+		any = true;
+	}
+	if (!any) {
+		tg->stats.idle++;
+		if (!sp->exclude_idle)
+			stacks_add_idle(sp->st, ts_us);
+	}
+}
+
+/*
+ * With the process held since t0 (only partly if *rc is -PF_ETORN: a thread
+ * would not stop in time, a lost sample), capture and let it go. Returns the
+ * capture's result; *rc becomes what tracee_resume() says of the process.
+ */
+static int read_held(struct target *tg, const struct sampling *sp, uint64_t t0, int *rc)
+{
+	uint64_t t1 = now_ns(CLOCK_MONOTONIC), t2;
+	int walk = *rc < 0 ? *rc : pywalk_capture(&tg->w, sp->all_threads, &tg->s);
+
+	*rc = tracee_resume(tg->t);
+	t2 = now_ns(CLOCK_MONOTONIC);
+	histo_add(sp->stopped, t2 - t1);
+	histo_add(sp->cycle, t2 - t0);
+	return walk;
+}
+
+void target_arm(struct target *tg, const struct sampling *sp)
+{
+	tg->arm_owner = pywalk_gil_owner(&tg->w, &tg->arm_ts, &tg->arm_tid);
+	tg->armed = true;
+	if (tg->arm_owner == 1)
+		tracee_interrupt(tg->t, tg->arm_tid);
+	else if (tg->arm_owner == -1 || sp->all_threads)
+		tracee_interrupt(tg->t, 0);
+}
+
+/*
+ * Hold what a consistent capture needs held. With a GIL only its holder can
+ * change a Python stack: hold that thread alone when it is known (3.11+,
+ * one interpreter) and still holds the GIL once stopped; else every thread.
+ * *idle: the GIL is free and only its holder is sampled, so there is
+ * nothing to read and nothing is stopped. Returns as tracee_stop() does.
+ * Uses what target_arm() chose, if it ran.
+ */
+static int hold(struct target *tg, bool all_threads, bool *idle)
+{
+	uint64_t ts = tg->arm_ts;
+	pid_t tid = tg->arm_tid;
+	int owner = tg->armed ? tg->arm_owner : pywalk_gil_owner(&tg->w, &ts, &tid), rc;
+
+	tg->armed = false;
+	*idle = owner == 0 && !all_threads;
+	if (*idle)
+		return 0;
+	if (owner == 1) {
+		rc = tracee_stop_thread(tg->t, tid);
+		if (rc == -PF_EGONE || rc == -PF_EEXEC)
+			return rc;
+		if (rc == 0 && pywalk_gil_still_owned(&tg->w, ts)) {
+			tg->stats.held_one++;
+			return 0;
+		}
+	}
+	return tracee_stop(tg->t);
+}
+
+/*
+ * Capture without stopping. Only a capture read in one batch is one
+ * snapshot; one that needed more reads (the plan missed a page: a new
+ * frame, a deeper stack), or whose frames do not fit together (the stack
+ * changed while the batch was copied), is taken again at once.
+ */
+static int read_running(struct target *tg, bool all_threads)
+{
+	int rc = 0;
+
+	for (int i = 0; i < NONBLOCKING_TRIES; i++) {
+		if (i > 0)
+			tg->stats.retries++;
+		rc = pywalk_capture(&tg->w, all_threads, &tg->s);
+		if (rc == 0 && !tg->s.whole)
+			rc = pf_fail(PF_ETORN, "a capture needed more than one read");
+		if (rc != -PF_ETORN)
+			break;
+	}
+	return rc;
+}
+
+/* Count the sample just read: failed, or its stacks. */
+static void count(struct target *tg, const struct sampling *sp, int walk, uint64_t ts_us)
+{
+	tg->stats.samples++;
+	if (walk < 0) {
+		tg->stats.failed++;
+		stacks_add_failed(sp->st, ts_us);
+		return;
+	}
+	tg->stats.trimmed += tg->s.trimmed > 0;
+	pywalk_resolve(&tg->w, &tg->s);
+	aggregate(tg, sp, ts_us);
+}
+
+int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int rc = 0, walk;
+	bool idle;
+
+	if (sp->nonblocking) {
+		walk = read_running(tg, sp->all_threads);
+	} else {
+		rc = hold(tg, sp->all_threads, &idle);
+		if (rc == -PF_EGONE || rc == -PF_EEXEC)
+			return rc;
+		if (idle)
+			pysample_clear(&tg->s);
+		walk = idle ? 0 : read_held(tg, sp, t0, &rc);
+	}
+	count(tg, sp, walk, ts_us);
+	return rc;
+}
+
+int target_capture(struct target *tg, const struct sampling *sp)
+{
+	int rc;
+
+	if (sp->nonblocking) {
+		rc = read_running(tg, true);
+	} else {
+		if ((rc = tracee_stop(tg->t)) < 0) {
+			tracee_resume(tg->t);
+			return rc;
+		}
+		rc = pywalk_capture(&tg->w, true, &tg->s);
+		tracee_resume(tg->t);
+	}
+	if (rc == 0)
+		pywalk_resolve(&tg->w, &tg->s);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * target.h - one process of a run: its tracee, memory reader, interpreter
+ * and walker, whether it is being located or sampled, and its figures.
+ *
+ * Everything here records errors (pf_fail) and prints nothing; the sampler
+ * decides what reaches stderr. A target reads its process only through its
+ * own remote and tracee.
+ */
+#ifndef PF_TARGET_H
+#define PF_TARGET_H
+
+#include "compat.h"
+#include "histo.h"
+#include "ptrace.h"
+#include "pylocate.h"
+#include "pywalk.h"
+#include "remote.h"
+#include "stacks.h"
+
+enum target_state {
+	TARGET_LOCATING,	/* no interpreter found yet (maybe still starting) */
+	TARGET_SAMPLING,
+	TARGET_SKIPPED,		/* not Python: detached, not looked at again */
+	TARGET_GONE,		/* exited */
+};
+
+/* How samples are taken and counted; shared by every target of a run. */
+struct sampling {
+	struct stacks *st;
+	bool all_threads;	/* --threads */
+	bool nonblocking;
+	bool exclude_idle;	/* -x */
+	bool qualnames;
+	bool roots;		/* root every stack at a frame naming its process */
+	unsigned abi;		/* --abi, 0 = detect */
+	struct histo *stopped;	/* all threads held, until resumed */
+	struct histo *cycle;	/* from the interrupt until resumed */
+};
+
+struct target_stats {
+	uint64_t samples, idle, failed, retries, trimmed, held_one;
+};
+
+struct target {
+	struct tracee *t;	/* borrowed or owned, see target_init */
+	bool owns_tracee;
+	struct remote r;
+	struct pyloc loc;
+	struct pywalk w;
+	struct pysample s;
+	bool walker;		/* w initialised */
+	enum target_state state;
+	uint64_t deadline_ns;	/* LOCATING: Python by then, or skipped */
+	int locate_rc;		/* what the last look for the interpreter said */
+	uint32_t root;		/* the frame naming the process (sampling.roots) */
+	char label[160];	/* process PID "command line" */
+	uint32_t *rooted;	/* scratch: a stack with the root added */
+	size_t rooted_cap;
+	struct target_stats stats;
+	bool armed;		/* target_arm() chose: */
+	int arm_owner;		/* pywalk_gil_owner()'s answer, */
+	uint64_t arm_ts;	/* the holder's thread state, */
+	pid_t arm_tid;		/* and its TID */
+};
+
+/*
+ * target_init - a target over tracee `t` (attached; owned and freed by
+ * target_release when `owns`), LOCATING until `deadline_ns`
+ * (CLOCK_MONOTONIC). Opens its memory reader. 0 or -PF_E*.
+ */
+int target_init(struct target *tg, struct tracee *t, bool owns, uint64_t deadline_ns);
+void target_release(struct target *tg);
+
+/*
+ * target_locate - one look for the interpreter. One of known[0..n) (the
+ * other targets' interpreters) is taken as it is when the process maps it at
+ * the same place: a fork is sampled at once. 0: found, the target now
+ * SAMPLING; -PF_EUNSUPPORTED / -PF_EPERM: found but not to be read (final);
+ * another code: not (yet) found. Never waits.
+ */
+int target_locate(struct target *tg, const struct sampling *sp, const struct pyloc *known,
+		  size_t n);
+
+/*
+ * target_exec - the process exec'd (t->execd): let the new program run,
+ * and look for an interpreter in it afresh until `deadline_ns`. 0, or
+ * -PF_EGONE.
+ */
+int target_exec(struct target *tg, uint64_t deadline_ns);
+
+/*
+ * target_sample - one sample of a SAMPLING target: read its stacks (pausing
+ * it unless nonblocking), let it go, count them into sp->st at `ts_us`.
+ * Returns 0 (a failed read is counted, not returned), or -PF_EGONE /
+ * -PF_EEXEC when the process has gone or exec'd.
+ */
+int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us);
+
+/*
+ * target_arm - before target_sample() of a paused sample: choose the
+ * threads to hold (see target_sample) and ask them to stop, without
+ * waiting, so that the processes of a pass stop together rather than one
+ * after another. target_sample() then holds those.
+ */
+void target_arm(struct target *tg, const struct sampling *sp);
+
+/*
+ * target_capture - for -d: read every thread's stacks once, resolved, into
+ * tg->s (the process held meanwhile unless nonblocking). 0 or -PF_E*.
+ */
+int target_capture(struct target *tg, const struct sampling *sp);
+
+/* The origin of thread `t` of this target's sample, interned in `st`. */
+uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t);
+
+#endif
