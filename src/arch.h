@@ -26,6 +26,14 @@ uint64_t arch_regs_sp(const struct regs *r);
 uint64_t arch_regs_fp(const struct regs *r);
 
 /*
+ * arch_regs_thread_pointer - the thread pointer (x86-64: fs_base), which
+ * is the thread's pthread_t with the C libraries of Linux (glibc, musl):
+ * what Python records as a thread's identifier, so a thread state can be
+ * matched to its kernel thread before 3.11.
+ */
+uint64_t arch_regs_thread_pointer(const struct regs *r);
+
+/*
  * arch_dwarf_reg - the value of DWARF register `regno` (the numbering of
  * the CPU's psABI, which libunwind's register numbers follow for the
  * general registers). 0, or -PF_ENOENT for a register the set lacks (or a

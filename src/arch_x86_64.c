@@ -57,6 +57,11 @@ uint64_t arch_regs_fp(const struct regs *r)
 	return word_at(r, offsetof(struct user_regs_struct, rbp));
 }
 
+uint64_t arch_regs_thread_pointer(const struct regs *r)
+{
+	return word_at(r, offsetof(struct user_regs_struct, fs_base));
+}
+
 int arch_dwarf_reg(const struct regs *r, int regno, uint64_t *out)
 {
 	if (r->len < sizeof(struct user_regs_struct))

@@ -19,6 +19,7 @@ struct options {
 	const struct writer *writer;	/* how the profile is written (output.h) */
 	bool qualnames;		/* --qualname */
 	bool nonblocking;	/* --nonblocking: never stop the target to sample */
+	bool native;		/* --native: native (C) frames too; never with nonblocking */
 	bool stats;		/* --stats: a statistics line on stderr at the end */
 	bool subprocesses;	/* --subprocesses: every descendant too */
 	int64_t wait_ns;	/* --wait: how long to look for the interpreter; -1 = default */
@@ -41,7 +42,8 @@ enum cli_status {
  *  - seconds is -1 (no limit), 0 (one sample) or in (0, 1e9];
  *  - interval_ns is a whole number of microseconds, 1 us to 1e9 s;
  *  - abi is 0 or a value of some pyoffsets_all() table;
- *  - dump implies threads.
+ *  - dump implies threads;
+ *  - native and nonblocking are never both set.
  * Resets getopt's state first, so it may be called more than once.
  */
 enum cli_status cli_parse(int argc, char **argv, struct options *o);

@@ -389,9 +389,9 @@ static void print_process(pid_t pid, const struct target_stats *s)
 {
 	fprintf(stderr, "pyflame: process %d stats: ", (int)pid);
 	print_counts(s);
-	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu\n",
+	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu native_lost=%llu\n",
 		(unsigned long long)s->retries, (unsigned long long)s->trimmed,
-		(unsigned long long)s->held_one);
+		(unsigned long long)s->held_one, (unsigned long long)s->lost);
 }
 
 /* --stats: with --subprocesses a line per process sampled (ended ones
@@ -410,11 +410,12 @@ static void print_stats(const struct run *run)
 	print_counts(&s);
 	fprintf(stderr, " late=%llu retries=%llu trimmed=%llu held_one=%llu "
 		"stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
-		"cycle_us_median=%.1f\n", (unsigned long long)run->late,
+		"cycle_us_median=%.1f native_lost=%llu\n", (unsigned long long)run->late,
 		(unsigned long long)s.retries, (unsigned long long)s.trimmed,
 		(unsigned long long)s.held_one,
 		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
-		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
+		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)),
+		(unsigned long long)s.lost);
 }
 
 static void sample_loop(struct run *run)
@@ -455,13 +456,20 @@ static int dump_target(struct run *run, struct target *tg)
 	dt = xcalloc(tg->s.nthreads + 1, sizeof *dt);
 	for (size_t i = 0; i < tg->s.nthreads; i++) {
 		const struct pythread *t = &tg->s.threads[i];
+		const uint32_t *frames;
+		size_t depth;
 
-		if (!t->depth)
+		if (target_thread_stack(tg, &run->sp, i, &frames, &depth) < 0) {
+			free(dt);
+			return fail("Failed to read the stacks of PID %d: %s", (int)tg->t->pid,
+				    pf_last_error());
+		}
+		if (!depth)
 			continue;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, tg->s.frames + t->first, t->depth,
-					   target_origin(tg, &run->st, t), 1, 0);
+		dt[n++].stack = stacks_add(&run->st, frames, depth, target_origin(tg, &run->st, t),
+					   1, 0);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
@@ -579,6 +587,7 @@ static void run_init(struct run *run, const struct options *o)
 	histo_init(&run->cycle);
 	run->sp = (struct sampling){
 		.st = &run->st, .all_threads = o->threads, .nonblocking = o->nonblocking,
+		.native = o->native,
 		.exclude_idle = o->exclude_idle, .qualnames = o->qualnames,
 		.roots = o->subprocesses, .abi = o->abi,
 		.stopped = &run->stopped, .cycle = &run->cycle,

@@ -11,6 +11,7 @@
       threads     one thread each: zlib, hashlib, a sleep, a Python loop
       deep N      N levels of Python calling Python through map() (a C
                   call), then zlib in a loop: a deep native stack
+      fork        a child process forked, both then as zlib
 Prints "ready" once the work has started.
 """
 import ctypes
@@ -102,6 +103,11 @@ def main():
             start(fn)
         common.ready()
         sleep_loop()
+    elif mode == "fork":
+        if os.fork() == 0:
+            compress_loop()
+        common.ready()
+        compress_loop()
     else:
         work = {"zlib": compress_loop, "hashlib": hash_loop,
                 "qsort": qsort_loop}
