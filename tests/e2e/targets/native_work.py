@@ -11,7 +11,8 @@
       threads     one thread each: zlib, hashlib, a sleep, a Python loop
       deep N      N levels of Python calling Python through map() (a C
                   call), then zlib in a loop: a deep native stack
-      fork        a child process forked, both then as zlib
+      fork        a child process forked, both then as zlib (the child
+                  until its parent is gone)
 Prints "ready" once the work has started.
 """
 import ctypes
@@ -104,8 +105,11 @@ def main():
         common.ready()
         sleep_loop()
     elif mode == "fork":
+        parent = os.getpid()
         if os.fork() == 0:
-            compress_loop()
+            while os.getppid() == parent:
+                zlib.compress(DATA, 9)
+            os._exit(0)
         common.ready()
         compress_loop()
     else:
