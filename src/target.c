@@ -210,18 +210,28 @@ int target_thread_stack(struct target *tg, const struct sampling *sp, size_t i,
 
 /* ------------------------------------------------- which threads count */
 
-/* Which threads are on a CPU now (call while they run). */
+/*
+ * How many threads are on a CPU now (call while they run): in state R,
+ * running or waiting for a CPU. Not cpustate's CPU time grown since the
+ * last look: stopping a sleeping thread for a sample wakes it and costs it
+ * CPU time, so every sample would make the next one see it busy.
+ */
 static size_t look(struct target *tg)
 {
+	size_t n = 0;
+
 	if (tg->cpu.count != tg->t->nthreads)
 		for (size_t i = 0; i < tg->t->nthreads; i++)
 			cpustate_add(&tg->cpu, tg->t->threads[i].tid);
-	return cpustate_sample(&tg->cpu);
+	cpustate_sample(&tg->cpu);
+	for (size_t i = 0; i < tg->cpu.count; i++)
+		n += tg->cpu.threads[i].state == 'R';
+	return n;
 }
 
-/* Whether the thread state of TID `tid` (0: unknown) ran on a CPU at the
- * last look; an unknown one of the process's only Python thread did if
- * any thread did. */
+/* Whether the thread state of TID `tid` (0: unknown) was on a CPU at the
+ * last look; an unknown one of the process's only Python thread was if
+ * any thread was. */
 static bool busy(const struct target *tg, pid_t tid)
 {
 	const struct cpustate_thread *c;
@@ -229,7 +239,7 @@ static bool busy(const struct target *tg, pid_t tid)
 	if (!tid)
 		return tg->s.nthreads == 1 && tg->busy > 0;
 	c = cpustate_thread(&tg->cpu, tid);
-	return c && c->busy;
+	return c && c->state == 'R';
 }
 
 /* Each held thread's registers, into tg->regs (len 0: not held). */
