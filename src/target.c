@@ -354,10 +354,17 @@ static void decide(struct target *tg, const struct sampling *sp)
 	tg->armed = true;
 }
 
+/* Whether holding the GIL's holder alone will do: it alone can change a
+ * Python stack, but with --native --threads every thread is unwound. */
+static bool holder_alone(const struct target *tg, const struct sampling *sp)
+{
+	return tg->arm_owner == 1 && !(sp->native && sp->all_threads);
+}
+
 void target_arm(struct target *tg, const struct sampling *sp)
 {
 	decide(tg, sp);
-	if (tg->arm_owner == 1)
+	if (holder_alone(tg, sp))
 		tracee_interrupt(tg->t, tg->arm_tid);
 	else if (tg->arm_owner == -1 || wide(tg, sp))
 		tracee_interrupt(tg->t, 0);
@@ -366,7 +373,8 @@ void target_arm(struct target *tg, const struct sampling *sp)
 /*
  * Hold what a consistent capture needs held. With a GIL only its holder can
  * change a Python stack: hold that thread alone when it is known (3.11+,
- * one interpreter) and still holds the GIL once stopped; else every thread.
+ * one interpreter) and still holds the GIL once stopped, unless every
+ * thread is to be unwound (holder_alone); else every thread.
  * *idle: the GIL is free, only its holder is sampled and no thread is on a
  * CPU, so there is nothing to read and nothing is stopped. Returns as
  * tracee_stop() does. Uses what target_arm() chose, if it ran.
@@ -381,7 +389,7 @@ static int hold(struct target *tg, const struct sampling *sp, bool *idle)
 	*idle = tg->arm_owner == 0 && !wide(tg, sp);
 	if (*idle)
 		return 0;
-	if (tg->arm_owner == 1) {
+	if (holder_alone(tg, sp)) {
 		rc = tracee_stop_thread(tg->t, tg->arm_tid);
 		if (rc == -PF_EGONE || rc == -PF_EEXEC)
 			return rc;

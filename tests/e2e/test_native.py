@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Native stacks, as tests/native/native-stack unwinds and names them.
+"""Native stacks: as tests/native/native-stack unwinds and names them,
+and as pyflame --native writes them merged with the Python frames.
 
 Every frame is checked against the object's own symbol tables, read
 independently with nm: a frame named object!symbol must lie inside that
@@ -8,6 +9,10 @@ must lie inside no function at all (never a neighbour's name). Targets:
 a C (and C++) extension built here against each interpreter's headers,
 zlib and hashlib, ctypes' qsort calling back into Python, several
 threads, Debian's stripped static python3.11; and the cost of an unwind.
+pyflame --native: merged stacks (libz inside the Python frame that called
+it, the qsort callback nested inside libc), --threads, -d, --subprocesses,
+the refusal with --nonblocking; and, without --native, C time sampled as
+busy rather than (idle).
 """
 
 import os
@@ -535,3 +540,29 @@ def test_c_time_is_not_idle(interp, targets, pyflame, mode):
     assert prof.idle < 0.05 * prof.total, run
     loop = "compress_loop" if mode == "zlib" else "hash_loop"
     assert prof.with_function(loop) >= 0.9 * prof.total, run
+
+
+def test_pyflame_native_extension(interp, targets, pyflame, tmp_path):
+    """A C/C++ extension with .symtab under pyflame --threads --native: its
+    nested functions by their exact names, in order, and the Python
+    function it calls back inside its callback frame."""
+    build_extension(interp, tmp_path)
+    t = targets.start(interp, "native_work.py", "ext", str(tmp_path))
+    run = pyflame.profile(t, "--threads", "--native", "-s", "1", "-r",
+                          "0.005")
+    prof = profiles.parse_collapsed(run.out)
+    chain = ["pf_native_outer", "pf_native_middle", "pf_native_inner",
+             "pfcxx::spin(unsigned long)"]
+
+    def spins(s):
+        names = [f.func for f in s if f.file == "pfnative.so"]
+        return names[-4:] == chain and s[-1].func == chain[-1]
+
+    def calls_back(s):
+        at = positions(s, lambda f: f.file == "pfnative.so" and
+                       f.func == "pf_native_callback")
+        leaf = positions(s, lambda f: f.func == "python_leaf" and is_py(f))
+        return bool(at and leaf and at[0] < leaf[-1])
+
+    assert prof.count(spins) > 0, run
+    assert prof.count(calls_back) > 0, run
