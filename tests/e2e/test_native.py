@@ -428,7 +428,7 @@ def merged_ok(stack, interp, leaf_func, library):
     py = positions(stack, lambda f: f.func == leaf_func and is_py(f))
     lib = positions(stack, lambda f: profiles.is_native(f) and
                     f.file.startswith(library))
-    return bool(py and lib and py[-1] < lib[0] and
+    return bool(py and any(i > py[-1] for i in lib) and
                 profiles.is_native(stack[0]))
 
 
