@@ -16,8 +16,10 @@ SECONDS x 1000. Slowdown
 against the reports of the same length just before, minus one. Medians.
 
 usage: native.py PYFLAME [PYTHON] [--reps N] [--seconds S]
+PYTHON defaults to pyenv's 3.12, else python3.
 """
 
+import glob
 import os
 import re
 import statistics
@@ -81,10 +83,17 @@ def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
+def default_python():
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = sorted(glob.glob(os.path.join(root, "versions", "3.12.*", "bin",
+                                          "python3.12")))
+    return found[0] if found else "python3"
+
+
 def main(argv):
     pyflame = argv[1]
     python = argv[2] if len(argv) > 2 and not argv[2].startswith("-") \
-        else "python3"
+        else default_python()
     reps = int(argv[argv.index("--reps") + 1]) if "--reps" in argv else 5
     seconds = float(argv[argv.index("--seconds") + 1]) \
         if "--seconds" in argv else 2.0
