@@ -566,3 +566,25 @@ def test_pyflame_native_extension(interp, targets, pyflame, tmp_path):
 
     assert prof.count(spins) > 0, run
     assert prof.count(calls_back) > 0, run
+
+
+def test_pyflame_native_debian_stripped(targets, pyflame):
+    """pyflame --native on Debian's stripped, static python3.11: every
+    frame of the executable is a function of its .dynsym or an offset,
+    never another name, and the eval loop is replaced by Python frames."""
+    interp = [i for i in interpreters.discovered().found
+              if i.origin == "debian" and i.major_minor == (3, 11)]
+    if not interp:
+        pytest.skip("no Debian python3.11")
+    t = targets.start(interp[0], "native_work.py", "zlib")
+    run = pyflame.profile(t, "--native", "-s", "1", "-r", "0.005")
+    prof = profiles.parse_collapsed(run.out)
+    known = nm_functions(os.path.realpath("/usr/bin/python3.11"))
+    frames = set(f for s, _ in prof.stacks for f in native_frames(s)
+                 if f.file == "python3.11")
+    assert frames, run
+    for f in frames:
+        assert f.func.startswith("+0x") or f.func in known, (f.func, run)
+    assert any(f.func.startswith("+0x") for f in frames), run
+    assert prof.count(lambda s: merged_ok(s, interp[0], "compress_loop",
+                                          "libz.so")) > 0, run
