@@ -47,6 +47,7 @@ enum {
 	OPT_JSON,
 	OPT_SUBPROCESSES,
 	OPT_THREAD_NAMES,
+	OPT_NATIVE,
 	OPT_FORMAT,
 };
 
@@ -88,6 +89,7 @@ static const char usage_tail[] =
 	"  --format=FMT             Output format: collapsed (default), svg, speedscope, chrome,\n"
 	"                           pprof or flamechart; without it, an -o path ending in .svg,\n"
 	"                           .speedscope.json or .pb.gz picks svg, speedscope or pprof\n"
+	"  --native                 Also unwind native (C) stacks and merge them with the Python frames\n"
 	"  --nonblocking            Sample without stopping the target; changing stacks are read again\n"
 	"  --qualname               Name functions by their qualified name, e.g. Class.method (3.11+)\n"
 	"  --stats                  Print sampling statistics on stderr at the end\n"
@@ -387,6 +389,12 @@ static enum cli_status opt_nonblocking(struct parse *p, const char *arg PF_UNUSE
 	return CLI_RUN;
 }
 
+static enum cli_status opt_native(struct parse *p, const char *arg PF_UNUSED)
+{
+	p->o->native = true;
+	return CLI_RUN;
+}
+
 static enum cli_status opt_stats(struct parse *p, const char *arg PF_UNUSED)
 {
 	p->o->stats = true;
@@ -450,6 +458,7 @@ static const struct opt_spec opt_specs[] = {
 	{ "format",          OPT_FORMAT,     required_argument, opt_format },
 	{ "qualname",        OPT_QUALNAME,   no_argument,       opt_qualname },
 	{ "abi",             OPT_ABI,        required_argument, opt_abi },
+	{ "native",          OPT_NATIVE,     no_argument,       opt_native },
 	{ "nonblocking",     OPT_NONBLOCKING, no_argument,      opt_nonblocking },
 	{ "stats",           OPT_STATS,      no_argument,       opt_stats },
 	{ "top",             OPT_TOP,        no_argument,       opt_top },
@@ -615,6 +624,11 @@ static enum cli_status choose_writer(const struct parse *p, enum cli_status st)
 
 	if (st != CLI_RUN)
 		return st;
+	if (o->native && o->nonblocking) {
+		fputs("Options --native and --nonblocking are not mutually compatible "
+		      "(native stacks are unwound with the threads stopped).\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
 	if (p->flamechart && p->format && strcmp(p->format, "flamechart") != 0) {
 		fputs("Options --flamechart and --format are not mutually compatible.\n", stderr);
 		return CLI_EXIT_ERROR;

@@ -19,6 +19,7 @@ struct options {
 	const struct writer *writer;	/* how the profile is written (output.h) */
 	bool qualnames;		/* --qualname */
 	bool nonblocking;	/* --nonblocking: never stop the target to sample */
+	bool native;		/* --native: native (C) frames too; never with nonblocking */
 	bool stats;		/* --stats: a statistics line on stderr at the end */
 	bool top;		/* --top: the live view (topview.h) instead of a profile */
 	bool locals;		/* --locals (with -d): each frame's variables */
@@ -49,6 +50,7 @@ enum cli_status {
  *  - locals and json only with dump; top neither with dump, -o nor
  *    --flamechart, and only with standard output a terminal; with top,
  *    seconds is -1 unless -s was given.
+ *  - native and nonblocking are never both set.
  * Resets getopt's state first, so it may be called more than once.
  */
 enum cli_status cli_parse(int argc, char **argv, struct options *o);

@@ -274,8 +274,10 @@ int elf_open_mem(struct elf *e, const void *buf, size_t len)
 
 static void symtab_release(struct elf_symtab *t)
 {
-	free(t->syms);
-	free(t->strs);
+	if (!t->borrowed) {
+		free(t->syms);
+		free(t->strs);
+	}
 	memset(t, 0, sizeof *t);
 }
 
@@ -372,6 +374,21 @@ static int check_symtab(const struct elf *e, const Elf64_Shdr *sh, Elf64_Shdr *s
 	return 0;
 }
 
+/* A table's bytes: in place in a buffer, else a copy (read_blob). */
+static int table_bytes(const struct elf *e, uint64_t off, uint64_t size, const char *what,
+		       uint8_t **out)
+{
+	*out = NULL;
+	if (!e->mem)
+		return read_blob(e, off, size, what, out);
+	if (size > ELF_MAX_TABLE)
+		return pf_fail(PF_ELIMIT, "ELF %s of %" PRIu64 " bytes is too large", what, size);
+	if (off > e->size || size > e->size - off)
+		return pf_fail(PF_EFORMAT, "ELF %s passes the end of the file", what);
+	*out = (uint8_t *)(uintptr_t)(e->mem + off);
+	return 0;
+}
+
 /* Load the table of section type `type` into `t` once (empty if absent). */
 static int load_symtab(const struct elf *e, uint32_t type, struct elf_symtab *t)
 {
@@ -385,10 +402,11 @@ static int load_symtab(const struct elf *e, uint32_t type, struct elf_symtab *t)
 		t->loaded = true;
 		return 0;
 	}
+	t->borrowed = e->mem != NULL;
 	if ((rc = check_symtab(e, &sh, &str)) < 0 ||
-	    (rc = read_blob(e, sh.sh_offset, sh.sh_size, "symbol table", &t->syms)) < 0)
+	    (rc = table_bytes(e, sh.sh_offset, sh.sh_size, "symbol table", &t->syms)) < 0)
 		return rc;
-	rc = read_blob(e, str.sh_offset, str.sh_size, "symbol string table", &strs);
+	rc = table_bytes(e, str.sh_offset, str.sh_size, "symbol string table", &strs);
 	if (rc < 0) {
 		symtab_release(t);
 		return rc;
@@ -436,5 +454,269 @@ int elf_symbol(struct elf *e, const char *name, uint64_t *value, uint64_t *size)
 		*value = sym.st_value;
 	if (size)
 		*size = sym.st_size;
+	return 0;
+}
+
+/* ------------------------------------------------ symbols for naming */
+
+int elf_symtab_load(struct elf *e, bool dynamic, const struct elf_symtab **out)
+{
+	struct elf_symtab *t = dynamic ? &e->dynsym : &e->symtab;
+	int rc = load_symtab(e, dynamic ? SHT_DYNSYM : SHT_SYMTAB, t);
+
+	*out = t;
+	return rc;
+}
+
+void elf_symtab_drop(struct elf *e)
+{
+	symtab_release(&e->dynsym);
+	symtab_release(&e->symtab);
+}
+
+void elf_symtab_entry(const struct elf_symtab *t, size_t i, Elf64_Sym *out)
+{
+	memcpy(out, t->syms + i * sizeof *out, sizeof *out);
+}
+
+const char *elf_symtab_name(const struct elf_symtab *t, uint32_t st_name)
+{
+	return str_at(t->strs, t->strs_len, st_name);
+}
+
+int elf_section_copy(const struct elf *e, const char *name, size_t max,
+		     uint8_t **buf, size_t *len)
+{
+	uint64_t off, size;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	for (size_t i = 0; i < e->shnum; i++) {
+		Elf64_Shdr sh;
+		const char *n;
+
+		shdr_at(e, i, &sh);
+		n = str_at(e->shstrtab, e->shstrtab_len, sh.sh_name);
+		if (n && strcmp(n, name) == 0 && sh.sh_type == SHT_NOBITS)
+			return pf_fail(PF_ENOENT, "ELF section '%s' has no bytes", name);
+	}
+	if ((rc = elf_section(e, name, NULL, &off, &size)) < 0)
+		return rc;
+	if (size > max)
+		return pf_fail(PF_ELIMIT, "ELF section '%s' of %" PRIu64 " bytes is too large",
+			       name, size);
+	if ((rc = read_blob(e, off, size, name, buf)) < 0)
+		return rc;
+	*len = (size_t)size;
+	return 0;
+}
+
+/* Notes: 4-byte namesz, descsz, type; name and desc each padded to 4. */
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* Look for the GNU build-id among the notes in buf[0..len). */
+static int scan_notes(const uint8_t *buf, size_t len, uint8_t *id, size_t *idlen)
+{
+	size_t at = 0;
+
+	while (len - at >= 12) {
+		uint32_t w[3];
+		size_t name, desc;
+
+		memcpy(w, buf + at, sizeof w);
+		at += 12;
+		name = pad4(w[0]);
+		desc = pad4(w[1]);
+		if (w[0] > len || w[1] > len || name > len - at || desc > len - at - name)
+			return pf_fail(PF_EFORMAT, "ELF note passes the end of its segment");
+		if (w[2] == NT_GNU_BUILD_ID && w[0] == 4 && memcmp(buf + at, "GNU", 4) == 0) {
+			if (w[1] == 0 || w[1] > ELF_BUILD_ID_MAX)
+				return pf_fail(PF_EFORMAT, "ELF build-id of %u bytes", w[1]);
+			memcpy(id, buf + at + name, w[1]);
+			*idlen = w[1];
+			return 0;
+		}
+		at += name + desc;
+	}
+	return pf_fail(PF_ENOENT, "no ELF build-id");
+}
+
+#define NOTES_MAX (64u << 10)
+
+static int notes_at(const struct elf *e, uint64_t off, uint64_t size,
+		    uint8_t *id, size_t *len)
+{
+	uint8_t *buf;
+	int rc;
+
+	if (size > NOTES_MAX)
+		return pf_fail(PF_ELIMIT, "ELF notes of %" PRIu64 " bytes", size);
+	if ((rc = read_blob(e, off, size, "note", &buf)) < 0)
+		return rc;
+	rc = scan_notes(buf, (size_t)size, id, len);
+	free(buf);
+	return rc;
+}
+
+/* Note area `i`: the PT_NOTE segments first, then the SHT_NOTE sections
+ * (a debug file has no segments with bytes). */
+static bool note_area(const struct elf *e, size_t i, uint64_t *off, uint64_t *size)
+{
+	Elf64_Phdr ph;
+	Elf64_Shdr sh;
+
+	if (i < e->phnum) {
+		phdr_at(e, i, &ph);
+		*off = ph.p_offset;
+		*size = ph.p_filesz;
+		return ph.p_type == PT_NOTE;
+	}
+	shdr_at(e, i - e->phnum, &sh);
+	*off = sh.sh_offset;
+	*size = sh.sh_size;
+	return sh.sh_type == SHT_NOTE;
+}
+
+int elf_build_id(const struct elf *e, uint8_t *id, size_t *len)
+{
+	uint64_t off, size;
+	int rc;
+
+	for (size_t i = 0; i < e->phnum + e->shnum; i++)
+		if (note_area(e, i, &off, &size) &&
+		    (rc = notes_at(e, off, size, id, len)) != -PF_ENOENT)
+			return rc;
+	return pf_fail(PF_ENOENT, "no ELF build-id");
+}
+
+#define DEBUGLINK_MAX 4096
+
+int elf_debuglink(const struct elf *e, char *name, size_t cap, uint32_t *crc)
+{
+	uint8_t *buf;
+	size_t len, n;
+	int rc;
+
+	if ((rc = elf_section_copy(e, ".gnu_debuglink", DEBUGLINK_MAX, &buf, &len)) < 0)
+		return rc;
+	n = strnlen((const char *)buf, len);
+	if (n == 0 || n == len || memchr(buf, '/', n) || pad4(n + 1) + 4 > len)
+		rc = pf_fail(PF_EFORMAT, "bad ELF .gnu_debuglink");
+	else if (n >= cap)
+		rc = pf_fail(PF_ELIMIT, "ELF .gnu_debuglink name too long");
+	else {
+		memcpy(name, buf, n + 1);
+		memcpy(crc, buf + pad4(n + 1), 4);
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---------------------------------------------------- unwind tables */
+
+int elf_exec_range(const struct elf *e, uint64_t *lo, uint64_t *hi)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < e->phnum; i++) {
+		Elf64_Phdr ph;
+
+		phdr_at(e, i, &ph);
+		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (!found || ph.p_vaddr < *lo)
+			*lo = ph.p_vaddr;
+		if (!found || ph.p_vaddr + ph.p_memsz > *hi)
+			*hi = ph.p_vaddr + ph.p_memsz;	// check_loads(): no wrap
+		found = true;
+	}
+	return found ? 0 : pf_fail(PF_ENOENT, "no executable ELF segment");
+}
+
+int elf_eh_frame_hdr(const struct elf *e, uint64_t *vaddr, uint64_t *size)
+{
+	for (size_t i = 0; i < e->phnum; i++) {
+		Elf64_Phdr ph;
+
+		phdr_at(e, i, &ph);
+		if (ph.p_type == PT_GNU_EH_FRAME) {
+			*vaddr = ph.p_vaddr;
+			*size = ph.p_filesz;
+			return 0;
+		}
+	}
+	return pf_fail(PF_ENOENT, "no .eh_frame_hdr segment");
+}
+
+/* DWARF pointer encodings (the DW_EH_PE_* of the LSB). */
+#define PE_OMIT 0xff
+#define PE_FORMAT 0x0f
+#define PE_APPL 0x70
+#define PE_ABSPTR 0x00
+#define PE_UDATA4 0x03
+#define PE_UDATA8 0x04
+#define PE_SDATA4 0x0b
+#define PE_SDATA8 0x0c
+#define PE_PCREL 0x10
+#define PE_DATAREL 0x30
+
+/* One encoded pointer at buf[*at]; `vaddr` is where buf is loaded. */
+static int read_encoded(const uint8_t *buf, size_t len, size_t *at, uint8_t enc,
+			uint64_t vaddr, uint64_t *out)
+{
+	size_t size = (enc & PE_FORMAT) == PE_UDATA4 || (enc & PE_FORMAT) == PE_SDATA4 ? 4 : 8;
+	uint64_t v = 0;
+
+	if ((enc & PE_FORMAT) != PE_ABSPTR && (enc & PE_FORMAT) != PE_UDATA4 &&
+	    (enc & PE_FORMAT) != PE_UDATA8 && (enc & PE_FORMAT) != PE_SDATA4 &&
+	    (enc & PE_FORMAT) != PE_SDATA8)
+		return pf_fail(PF_EUNSUPPORTED, ".eh_frame_hdr encoding 0x%02x", enc);
+	if (len - *at < size)
+		return pf_fail(PF_EFORMAT, ".eh_frame_hdr is short");
+	if (size == 4) {
+		uint32_t w;
+
+		memcpy(&w, buf + *at, 4);
+		v = (enc & PE_FORMAT) == PE_SDATA4 ? (uint64_t)(int64_t)(int32_t)w : w;
+	} else {
+		memcpy(&v, buf + *at, 8);
+	}
+	if ((enc & PE_APPL) == PE_PCREL)
+		v += vaddr + *at;
+	else if ((enc & PE_APPL) == PE_DATAREL)
+		v += vaddr;
+	else if ((enc & PE_APPL) != 0)
+		return pf_fail(PF_EUNSUPPORTED, ".eh_frame_hdr encoding 0x%02x", enc);
+	*at += size;
+	*out = v;
+	return 0;
+}
+
+int elf_ehhdr_parse(const uint8_t *buf, size_t len, uint64_t vaddr,
+		    struct elf_ehhdr *out)
+{
+	size_t at = 4;
+	int rc;
+
+	if (len < 4)
+		return pf_fail(PF_EFORMAT, ".eh_frame_hdr is short");
+	if (buf[0] != 1)
+		return pf_fail(PF_EUNSUPPORTED, ".eh_frame_hdr version %u", buf[0]);
+	if (buf[2] == PE_OMIT || buf[3] == PE_OMIT)
+		return pf_fail(PF_ENOENT, ".eh_frame_hdr has no table");
+	if (buf[3] != (PE_DATAREL | PE_SDATA4))
+		return pf_fail(PF_EUNSUPPORTED, ".eh_frame_hdr table encoding 0x%02x", buf[3]);
+	if ((rc = read_encoded(buf, len, &at, buf[1], vaddr, &out->eh_frame)) < 0 ||
+	    (rc = read_encoded(buf, len, &at, buf[2], vaddr, &out->fde_count)) < 0)
+		return rc;
+	if (out->fde_count == 0)
+		return pf_fail(PF_ENOENT, ".eh_frame_hdr has no entries");
+	if (out->fde_count > (len - at) / 8)
+		return pf_fail(PF_EFORMAT, ".eh_frame_hdr table passes its end");
+	out->table = vaddr + at;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,41 @@ int proc_open_in_root(pid_t pid, const char *path)
 	close(pathfd);
 out_root:
 	close(root);
+	return fd;
+}
+
+int proc_open_task(pid_t pid, pid_t tid, const char *name)
+{
+	char path[96];
+	int fd, dir;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		if (errno == ENOENT)
+			return pf_fail(PF_EGONE, "thread %d of process %d is gone",
+				       (int)tid, (int)pid);
+		return pf_fail_errno("cannot open '%s'", path);
+	}
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = pf_fail_errno("cannot open '%s/%s'", path, name);
+	close(dir);
+	return fd;
+}
+
+int proc_open_map_file(pid_t pid, uint64_t start, uint64_t end)
+{
+	char name[96];
+	int dir, fd;
+
+	if ((dir = open_pid_dir(pid)) < 0)
+		return dir;
+	snprintf(name, sizeof name, "map_files/%" PRIx64 "-%" PRIx64, start, end);
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = pf_fail_errno("cannot open '/proc/%d/%s'", (int)pid, name);
+	close(dir);
 	return fd;
 }
 

@@ -38,6 +38,25 @@ int proc_task_state(pid_t pid, pid_t tid, char *state);
  */
 int proc_open_in_root(pid_t pid, const char *path);
 
+/*
+ * proc_open_task - open /proc/PID/task/TID/<name> (e.g. "stat",
+ * "schedstat") read-only, for a caller that reads it again and again with
+ * pread. Returns the fd (caller closes), -PF_EGONE (the thread or the
+ * process is gone), -PF_ENOENT (no such file: a kernel without it), or
+ * another code of pf_fail_errno().
+ */
+int proc_open_task(pid_t pid, pid_t tid, const char *name);
+
+/*
+ * proc_open_map_file - open the file mapped at [start, end) in process
+ * `pid` through /proc/PID/map_files/START-END: the very inode mapped, even
+ * when its path was replaced or deleted since. The kernel allows it only
+ * with CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) over the target. Returns
+ * an fd (O_RDONLY|O_CLOEXEC, caller closes), -PF_EGONE, -PF_ENOENT (no
+ * such mapping), -PF_EPERM, or another code of pf_fail_errno().
+ */
+int proc_open_map_file(pid_t pid, uint64_t start, uint64_t end);
+
 /* readlink /proc/PID/exe into `out`, replacing its contents; a deleted
  * file keeps the kernel's " (deleted)" suffix. -PF_EGONE if the process is
  * gone, -PF_ENOENT for a kernel thread (no exe). */

@@ -297,6 +297,7 @@ static void stats_add(struct target_stats *out, const struct target_stats *s)
 	out->retries += s->retries;
 	out->trimmed += s->trimmed;
 	out->held_one += s->held_one;
+	out->lost += s->lost;
 }
 
 void procset_stats(const struct procset *ps, struct target_stats *out)

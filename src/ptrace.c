@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,8 +16,10 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+
 #include <unistd.h>
 
 #include "err.h"
@@ -763,6 +766,25 @@ int tracee_wait_exit(struct tracee *t, int *status)
 		if ((rc = wait_event(t, -1, 0, EV_DETACH, &exec)) < 0)
 			return rc;
 	*status = t->exit_status;
+	return 0;
+}
+
+int tracee_regs(const struct tracee *t, pid_t tid, struct regs *out)
+{
+	struct iovec iov = { out->w, sizeof out->w };
+	const struct tracee_thread *th = NULL;
+
+	for (size_t i = 0; i < t->nthreads && !th; i++)
+		if (t->threads[i].tid == tid)
+			th = &t->threads[i];
+	out->len = 0;
+	if (!th)
+		return pf_fail(PF_ENOENT, "thread %d is not traced", (int)tid);
+	if (!th->stopped)
+		return pf_fail(PF_ETORN, "thread %d is not held", (int)tid);
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return pf_fail_errno("cannot read the registers of thread %d", (int)tid);
+	out->len = iov.iov_len;
 	return 0;
 }
 

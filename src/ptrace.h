@@ -30,6 +30,7 @@
 #define PF_PTRACE_H
 
 #include "compat.h"
+#include "arch.h"
 
 struct tracee_thread {
 	pid_t tid;
@@ -213,6 +214,16 @@ void tracee_detach(struct tracee *t);
  * child to wait for.
  */
 int tracee_wait_exit(struct tracee *t, int *status);
+
+/*
+ * tracee_regs - the general registers of thread `tid`, which must be held
+ * in a ptrace-stop by tracee_stop() or tracee_stop_thread(): one
+ * PTRACE_GETREGSET(NT_PRSTATUS) call. Returns 0, -PF_ENOENT (not a traced
+ * thread), -PF_ETORN (not held now: the sample of that thread is lost, the
+ * registers of a running thread would be meaningless), -PF_EGONE (it died
+ * while held), or -PF_ESYS.
+ */
+int tracee_regs(const struct tracee *t, pid_t tid, struct regs *out);
 
 /* Detach, stop routing through its tracer, free what it holds. */
 void tracee_release(struct tracee *t);

@@ -368,6 +368,7 @@ static void frame_fields(const struct pyoffsets *o, const uint8_t *buf, struct r
 		f->held = (int64_t)get_ptr(buf, o->ob_refcnt);
 		f->owner = OWNED_BY_THREAD;
 		f->entry = false;
+		f->shim = false;
 		f->stale = f->held <= 0 ||
 			   (o->fr_valuestop != PYOFF_NONE && get_ptr(buf, o->fr_valuestop)) ||
 			   (o->fr_state != PYOFF_NONE && buf[o->fr_state]);
@@ -379,7 +380,8 @@ static void frame_fields(const struct pyoffsets *o, const uint8_t *buf, struct r
 	f->owner = buf[o->fr_owner];
 	f->entry = o->fr_is_entry != PYOFF_NONE && buf[o->fr_is_entry];
 	f->stale = false;
-	if (owner_skipped(o, f->owner))
+	f->shim = owner_skipped(o, f->owner);
+	if (f->shim)
 		f->code = 0;
 	else if (!f->code)
 		f->stale = true;	/* 3.14+ clear it when the frame is popped */
@@ -608,7 +610,7 @@ static void push_found(struct pysample *s, uint32_t file, uint32_t name, int lin
 {
 	XGROW(s->found, s->found_cap, s->nframes + 1);
 	s->found[s->nframes] = (struct pyframe){ file, name, line, r ? r->addr : 0,
-						 r ? r->code : 0 };
+						 r ? r->code : 0, false };
 	s->nframes++;
 }
 
@@ -656,15 +658,28 @@ static int show_frame(struct pywalk *w, const struct rawframe *r, struct pysampl
 	return 1;
 }
 
+/*
+ * Whether frame `r`, shown, is the first its call of the eval loop ran:
+ * every frame up to 3.10; from 3.11 one marked as an entry (3.11) or
+ * called from an entry frame (3.12+). `outer` is r's caller, NULL for the
+ * outermost.
+ */
+static bool call_start(const struct pyoffsets *o, const struct rawframe *r,
+		       const struct rawframe *outer)
+{
+	return o->frame_model == FRAME_OBJECT || r->entry || (outer && outer->shim);
+}
+
 /* The frames of thread `t` to show, leaf first, cut at PYWALK_MAX_DEPTH. */
 static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
 {
+	uint32_t end = t->raw_first + t->nraw;
 	bool more = t->cut;
 	int rc;
 
 	t->first = (uint32_t)s->nframes;
 	/* indexed, not a pointer: s->raw is NULL while no frame was read */
-	for (uint32_t i = t->raw_first; i < t->raw_first + t->nraw; i++) {
+	for (uint32_t i = t->raw_first; i < end; i++) {
 		if (!s->raw[i].code)
 			continue;
 		if (s->nframes - t->first == PYWALK_MAX_DEPTH - 1) {
@@ -673,6 +688,9 @@ static int show_thread(struct pywalk *w, struct pythread *t, struct pysample *s)
 		}
 		if ((rc = show_frame(w, &s->raw[i], s)) < 0)
 			return rc;
+		if (rc > 0)
+			s->found[s->nframes - 1].call_start = call_start(
+				&w->loc->off, &s->raw[i], i + 1 < end ? &s->raw[i + 1] : NULL);
 	}
 	if (more)
 		push_found(s, w->truncated, w->truncated, 0, NULL);

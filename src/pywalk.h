@@ -50,6 +50,8 @@ struct rawframe {
 	int64_t held;		/* <= 3.10: ob_refcnt; 3.11+: saved stack top */
 	uint8_t owner;		/* 3.11+: who owns it (0: the thread's data stack) */
 	bool entry;		/* 3.11: the first frame of a call from C */
+	bool shim;		/* 3.12+: a frame that is not Python's (an
+				 * entry frame of a call from C, a base frame) */
 	bool stale;		/* not in a running chain: it returned (a frame
 				 * object with no reference or not marked as
 				 * running; a 3.14+ frame without its code) or
@@ -66,6 +68,8 @@ struct pyframe {
 	uint32_t file, name;
 	int32_t line;
 	uint64_t addr, code;
+	bool call_start;	/* the first frame its call of the eval loop ran
+				 * (merge.h's MERGE_CALL_START) */
 };
 
 struct pysample {

@@ -526,9 +526,9 @@ static void print_process(pid_t pid, const struct target_stats *s)
 {
 	fprintf(stderr, "pyflame: process %d stats: ", (int)pid);
 	print_counts(s);
-	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu\n",
+	fprintf(stderr, " retries=%llu trimmed=%llu held_one=%llu native_lost=%llu\n",
 		(unsigned long long)s->retries, (unsigned long long)s->trimmed,
-		(unsigned long long)s->held_one);
+		(unsigned long long)s->held_one, (unsigned long long)s->lost);
 }
 
 /* --stats: with --subprocesses a line per process sampled (ended ones
@@ -548,11 +548,12 @@ static void print_stats(const struct run *run)
 	print_counts(&s);
 	fprintf(stderr, " late=%llu retries=%llu trimmed=%llu held_one=%llu "
 		"stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
-		"cycle_us_median=%.1f\n", (unsigned long long)run->late,
+		"cycle_us_median=%.1f native_lost=%llu\n", (unsigned long long)run->late,
 		(unsigned long long)s.retries, (unsigned long long)s.trimmed,
 		(unsigned long long)s.held_one,
 		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
-		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)));
+		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)),
+		(unsigned long long)s.lost);
 }
 
 /*
@@ -643,6 +644,22 @@ static void sample_loop(struct run *run)
 	view_close(run, gone);
 }
 
+/* A thread's stack for -d, counted; its thread's root, if any, ends it
+ * (out_dump's header takes it from there). */
+static uint32_t dump_stack(struct run *run, struct target *tg, const struct pythread *t,
+			   const uint32_t *frames, size_t depth)
+{
+	uint32_t origin = target_origin(tg, &run->st, t);
+	uint32_t root = target_thread_root(tg, &run->sp, t, origin);
+	uint32_t *all = xmalloc((depth + 1) * sizeof *all), id;
+
+	memcpy(all, frames, depth * sizeof *all);
+	all[depth] = root;
+	id = stacks_add(&run->st, all, depth + (root != UINT32_MAX), origin, 1, 0);
+	free(all);
+	return id;
+}
+
 /* -d of one process: its threads' stacks, innermost first. */
 static int dump_target(struct run *run, struct target *tg)
 {
@@ -656,21 +673,19 @@ static int dump_target(struct run *run, struct target *tg)
 	dt = xcalloc(tg->s.nthreads + 1, sizeof *dt);
 	for (size_t i = 0; i < tg->s.nthreads; i++) {
 		const struct pythread *t = &tg->s.threads[i];
+		const uint32_t *frames;
+		size_t depth;
 
-		if (!t->depth)
+		if (target_thread_stack(tg, &run->sp, i, &frames, &depth) < 0) {
+			free(dt);
+			return fail("Failed to read the stacks of PID %d: %s", (int)tg->t->pid,
+				    pf_last_error());
+		}
+		if (!depth)
 			continue;
-		uint32_t origin = target_origin(tg, &run->st, t);
-		uint32_t root = target_thread_root(tg, &run->sp, t, origin);
-		uint32_t *frames = xmalloc((t->depth + 1) * sizeof *frames);
-
-		/* the thread's root, if any, ends its stack: out_dump's header */
-		memcpy(frames, tg->s.frames + t->first, t->depth * sizeof *frames);
-		frames[t->depth] = root;
 		dt[n].thread_id = t->thread_id;
 		dt[n].holds_gil = t->holds_gil;
-		dt[n++].stack = stacks_add(&run->st, frames, t->depth + (root != UINT32_MAX),
-					   origin, 1, 0);
-		free(frames);
+		dt[n++].stack = dump_stack(run, tg, t, frames, depth);
 	}
 	rc = out_dump(run->out, &run->st, dt, n);
 	free(dt);
@@ -850,6 +865,7 @@ static void run_init(struct run *run, const struct options *o)
 	histo_init(&run->cycle);
 	run->sp = (struct sampling){
 		.st = &run->st, .all_threads = o->threads, .nonblocking = o->nonblocking,
+		.native = o->native,
 		.exclude_idle = o->exclude_idle, .qualnames = o->qualnames,
 		.roots = o->subprocesses, .thread_names = o->thread_names, .abi = o->abi,
 		.stopped = &run->stopped, .cycle = &run->cycle,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arch.h"
 #include "clock.h"
 #include "err.h"
 #include "proc.h"
@@ -65,8 +66,10 @@ static void drop_walker(struct target *tg)
 	if (tg->walker) {
 		pywalk_release(&tg->w);
 		pythreads_release(&tg->names);
+		cpustate_release(&tg->cpu);
 	}
 	tg->walker = false;
+	mixed_close(&tg->mx);
 }
 
 void target_release(struct target *tg)
@@ -77,6 +80,8 @@ void target_release(struct target *tg)
 	tg->inspecting = false;
 	pysample_release(&tg->s);
 	free(tg->rooted);
+	free(tg->tt);
+	free(tg->regs);
 	remote_close(&tg->r);
 	if (tg->owns_tracee) {
 		tracee_release(tg->t);
@@ -91,6 +96,7 @@ static void start_sampling(struct target *tg, const struct sampling *sp)
 	pywalk_init(&tg->w, &tg->r, &tg->loc, sp->st, sp->qualnames);
 	if (sp->thread_names)
 		pythreads_init(&tg->names, &tg->r, &tg->loc, tg->t->pid);
+	cpustate_init(&tg->cpu, tg->t->pid);
 	tg->walker = true;
 	tg->state = TARGET_SAMPLING;
 	if (sp->roots) {
@@ -113,6 +119,12 @@ int target_locate(struct target *tg, const struct sampling *sp, const struct pyl
 		tg->loc = known[k];
 	else
 		rc = pylocate(tg->t->pid, &tg->r, sp->abi, &tg->loc);
+	if (rc == 0 && sp->native && mixed_open(&tg->mx, tg->t->pid, &tg->r, tg->loc.version) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", pf_last_error());
+		rc = pf_fail(PF_EPERM, "cannot unwind its native stacks: %s", why);
+	}
 	tg->locate_rc = rc;
 	if (rc == 0)
 		start_sampling(tg, sp);
@@ -169,9 +181,9 @@ static const uint32_t *rooted(struct target *tg, const struct sampling *sp,
 	return tg->rooted;
 }
 
-/* Count each thread's stack (rooted at the thread's and the process's
- * frames if asked), or an idle sample when no thread has one. The view
- * gets the stacks as they are: its processes are told apart by the
+/* Count each counted thread's stack (rooted at the thread's and the
+ * process's frames if asked), or an idle sample when none has one. The
+ * view gets the stacks as they are: its processes are told apart by the
  * origins. */
 static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 {
@@ -180,21 +192,29 @@ static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct pythread *t = &s->threads[i];
-		const uint32_t *frames = s->frames + t->first;
-		uint32_t depth = t->depth, origin, troot;
+		const uint32_t *frames;
+		size_t depth;
+		uint32_t d, origin, troot;
 
-		if (!t->depth)
+		if (target_thread_stack(tg, sp, i, &frames, &depth) < 0) {
+			tg->stats.lost++;
+			stacks_add_failed(sp->st, ts_us);
+			any = true;
+			continue;
+		}
+		if (!depth)
 			continue;
 		any = true;
 		origin = target_origin(tg, sp->st, t);
 		if (sp->view) {
-			top_add_stack(sp->view, frames, t->depth, origin, t->holds_gil);
+			top_add_stack(sp->view, frames, depth, origin, t->holds_gil);
 			continue;
 		}
+		d = (uint32_t)depth;
 		troot = target_thread_root(tg, sp, t, origin);
 		if (sp->roots || troot != UINT32_MAX)
-			frames = rooted(tg, sp, frames, &depth, troot);
-		stacks_add(sp->st, frames, depth, origin, 1, ts_us);
+			frames = rooted(tg, sp, frames, &d, troot);
+		stacks_add(sp->st, frames, d, origin, 1, ts_us);
 	}
 	if (!any) {
 		tg->stats.idle++;
@@ -203,16 +223,146 @@ static void aggregate(struct target *tg, const struct sampling *sp, uint64_t ts_
 	}
 }
 
+int target_thread_stack(struct target *tg, const struct sampling *sp, size_t i,
+			const uint32_t **frames, size_t *depth)
+{
+	const struct pythread *t = &tg->s.threads[i];
+	const struct target_thread *tt = &tg->tt[i];
+	int rc;
+
+	*frames = tg->s.frames + t->first;
+	*depth = tt->keep ? t->depth : 0;
+	if (!tt->keep || !sp->native || !tt->tid)
+		return 0;
+	rc = mixed_stack(&tg->mx, sp->st, tt->tid, tg->s.frames + t->first,
+			 tg->s.found + t->first, t->depth, frames, depth);
+	return rc == -PF_ENOENT ? 0 : rc;
+}
+
+/* ------------------------------------------------- which threads count */
+
+/*
+ * How many threads are on a CPU now (call while they run): in state R,
+ * running or waiting for a CPU. Not cpustate's CPU time grown since the
+ * last look: stopping a sleeping thread for a sample wakes it and costs it
+ * CPU time, so every sample would make the next one see it busy.
+ */
+static size_t look(struct target *tg)
+{
+	size_t n = 0;
+
+	if (tg->cpu.count != tg->t->nthreads)
+		for (size_t i = 0; i < tg->t->nthreads; i++)
+			cpustate_add(&tg->cpu, tg->t->threads[i].tid);
+	cpustate_sample(&tg->cpu);
+	for (size_t i = 0; i < tg->cpu.count; i++)
+		n += tg->cpu.threads[i].state == 'R';
+	return n;
+}
+
+/* Whether the thread state of TID `tid` (0: unknown) was on a CPU at the
+ * last look; an unknown one of the process's only Python thread was if
+ * any thread was. */
+static bool busy(const struct target *tg, pid_t tid)
+{
+	const struct cpustate_thread *c;
+
+	if (!tid)
+		return tg->s.nthreads == 1 && tg->busy > 0;
+	c = cpustate_thread(&tg->cpu, tid);
+	return c && c->state == 'R';
+}
+
+/* Each held thread's registers, into tg->regs (len 0: not held). */
+static void read_regs(struct target *tg)
+{
+	XGROW(tg->regs, tg->regs_cap, tg->t->nthreads + 1);
+	for (size_t i = 0; i < tg->t->nthreads; i++)
+		if (tracee_regs(tg->t, tg->t->threads[i].tid, &tg->regs[i]) < 0)
+			tg->regs[i].len = 0;
+}
+
+/* The registers read of `tid`, or NULL. */
+static const struct regs *regs_of(const struct target *tg, pid_t tid)
+{
+	for (size_t i = 0; i < tg->t->nthreads; i++)
+		if (tg->t->threads[i].tid == tid)
+			return tg->regs[i].len ? &tg->regs[i] : NULL;
+	return NULL;
+}
+
+/* Before 3.11 a thread state records no TID: the held thread whose thread
+ * pointer is its pthread_t is the one. */
+static void match_tids(struct target *tg)
+{
+	for (size_t i = 0; i < tg->s.nthreads; i++) {
+		if (tg->tt[i].tid)
+			continue;
+		for (size_t k = 0; k < tg->t->nthreads; k++)
+			if (tg->regs[k].len &&
+			    arch_regs_thread_pointer(&tg->regs[k]) == tg->s.threads[i].thread_id)
+				tg->tt[i].tid = tg->t->threads[k].tid;
+	}
+}
+
+/* With --native: unwind each counted thread while it is held. */
+static int unwind_kept(struct target *tg)
+{
+	mixed_begin(&tg->mx);
+	for (size_t i = 0; i < tg->s.nthreads; i++) {
+		const struct regs *r = tg->tt[i].keep ? regs_of(tg, tg->tt[i].tid) : NULL;
+		int rc;
+
+		if (r && (rc = mixed_unwind(&tg->mx, tg->tt[i].tid, r)) == -PF_EGONE)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * choose - which threads of the capture in tg->s count: with --threads
+ * all; else the GIL holder, or when no thread holds the GIL those on a CPU
+ * (running C code without it). Threads without a Python frame count only
+ * with their native frames. `held`: the threads are held, so their
+ * registers can be read (TIDs before 3.11, native stacks).
+ */
+static int choose(struct target *tg, const struct sampling *sp, bool held)
+{
+	const struct pysample *s = &tg->s;
+	bool holder = false, unknown = false;
+
+	XGROW(tg->tt, tg->tt_cap, s->nthreads + 1);
+	for (size_t i = 0; i < s->nthreads; i++) {
+		tg->tt[i].tid = (pid_t)s->threads[i].native_id;
+		unknown |= !tg->tt[i].tid;
+		holder |= s->threads[i].holds_gil;
+	}
+	if (held && (sp->native || (unknown && !holder && !sp->all_threads))) {
+		read_regs(tg);
+		match_tids(tg);
+	}
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct pythread *t = &s->threads[i];
+		bool want = sp->all_threads || (holder ? t->holds_gil : busy(tg, tg->tt[i].tid));
+
+		tg->tt[i].keep = want && (t->depth || (sp->native && tg->tt[i].tid));
+	}
+	return held && sp->native ? unwind_kept(tg) : 0;
+}
+
 /*
  * With the process held since t0 (only partly if *rc is -PF_ETORN: a thread
  * would not stop in time, a lost sample), capture and let it go. Returns the
  * capture's result; *rc becomes what tracee_resume() says of the process.
  */
-static int read_held(struct target *tg, const struct sampling *sp, uint64_t t0, int *rc)
+static int read_held(struct target *tg, const struct sampling *sp, bool wide, uint64_t t0,
+		     int *rc)
 {
 	uint64_t t1 = now_ns(CLOCK_MONOTONIC), t2;
-	int walk = *rc < 0 ? *rc : pywalk_capture(&tg->w, sp->all_threads, &tg->s);
+	int walk = *rc < 0 ? *rc : pywalk_capture(&tg->w, wide, &tg->s);
 
+	if (walk == 0)
+		walk = choose(tg, sp, true);
 	*rc = tracee_resume(tg->t);
 	t2 = now_ns(CLOCK_MONOTONIC);
 	histo_add(sp->stopped, t2 - t1);
@@ -220,13 +370,34 @@ static int read_held(struct target *tg, const struct sampling *sp, uint64_t t0, 
 	return walk;
 }
 
-void target_arm(struct target *tg, const struct sampling *sp)
+/* Whether every thread is to be read: --threads, or no thread is known to
+ * hold the GIL and some thread was on a CPU. */
+static bool wide(const struct target *tg, const struct sampling *sp)
+{
+	return sp->all_threads || (tg->arm_owner != 1 && tg->busy > 0);
+}
+
+/* Who holds the GIL, and (when that does not settle it) who is on a CPU. */
+static void decide(struct target *tg, const struct sampling *sp)
 {
 	tg->arm_owner = pywalk_gil_owner(&tg->w, &tg->arm_ts, &tg->arm_tid);
+	tg->busy = sp->all_threads || tg->arm_owner == 1 ? 0 : look(tg);
 	tg->armed = true;
-	if (tg->arm_owner == 1)
+}
+
+/* Whether holding the GIL's holder alone will do: it alone can change a
+ * Python stack, but with --native --threads every thread is unwound. */
+static bool holder_alone(const struct target *tg, const struct sampling *sp)
+{
+	return tg->arm_owner == 1 && !(sp->native && sp->all_threads);
+}
+
+void target_arm(struct target *tg, const struct sampling *sp)
+{
+	decide(tg, sp);
+	if (holder_alone(tg, sp))
 		tracee_interrupt(tg->t, tg->arm_tid);
-	else if (tg->arm_owner == -1 || sp->all_threads)
+	else if (tg->arm_owner == -1 || wide(tg, sp))
 		tracee_interrupt(tg->t, 0);
 }
 
@@ -238,26 +409,27 @@ bool target_ready(const struct target *tg)
 /*
  * Hold what a consistent capture needs held. With a GIL only its holder can
  * change a Python stack: hold that thread alone when it is known (3.11+,
- * one interpreter) and still holds the GIL once stopped; else every thread.
- * *idle: the GIL is free and only its holder is sampled, so there is
- * nothing to read and nothing is stopped. Returns as tracee_stop() does.
- * Uses what target_arm() chose, if it ran.
+ * one interpreter) and still holds the GIL once stopped, unless every
+ * thread is to be unwound (holder_alone); else every thread.
+ * *idle: the GIL is free, only its holder is sampled and no thread is on a
+ * CPU, so there is nothing to read and nothing is stopped. Returns as
+ * tracee_stop() does. Uses what target_arm() chose, if it ran.
  */
-static int hold(struct target *tg, bool all_threads, bool *idle)
+static int hold(struct target *tg, const struct sampling *sp, bool *idle)
 {
-	uint64_t ts = tg->arm_ts;
-	pid_t tid = tg->arm_tid;
-	int owner = tg->armed ? tg->arm_owner : pywalk_gil_owner(&tg->w, &ts, &tid), rc;
+	int rc;
 
+	if (!tg->armed)
+		decide(tg, sp);
 	tg->armed = false;
-	*idle = owner == 0 && !all_threads;
+	*idle = tg->arm_owner == 0 && !wide(tg, sp);
 	if (*idle)
 		return 0;
-	if (owner == 1) {
-		rc = tracee_stop_thread(tg->t, tid);
+	if (holder_alone(tg, sp)) {
+		rc = tracee_stop_thread(tg->t, tg->arm_tid);
 		if (rc == -PF_EGONE || rc == -PF_EEXEC)
 			return rc;
-		if (rc == 0 && pywalk_gil_still_owned(&tg->w, ts)) {
+		if (rc == 0 && pywalk_gil_still_owned(&tg->w, tg->arm_ts)) {
 			tg->stats.held_one++;
 			return 0;
 		}
@@ -271,10 +443,13 @@ static int hold(struct target *tg, bool all_threads, bool *idle)
  * frame, a deeper stack), or whose frames do not fit together (the stack
  * changed while the batch was copied), is taken again at once.
  */
-static int read_running(struct target *tg, bool all_threads)
+static int read_running(struct target *tg, const struct sampling *sp, bool all_threads)
 {
 	int rc = 0;
 
+	tg->arm_owner = -1;
+	tg->busy = all_threads ? 0 : look(tg);
+	all_threads = all_threads || tg->busy > 0;
 	for (int i = 0; i < NONBLOCKING_TRIES; i++) {
 		if (i > 0)
 			tg->stats.retries++;
@@ -284,7 +459,7 @@ static int read_running(struct target *tg, bool all_threads)
 		if (rc != -PF_ETORN)
 			break;
 	}
-	return rc;
+	return rc < 0 ? rc : choose(tg, sp, false);
 }
 
 /* Count the sample just read: failed, or its stacks. */
@@ -309,14 +484,14 @@ int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 	bool idle;
 
 	if (sp->nonblocking) {
-		walk = read_running(tg, sp->all_threads);
+		walk = read_running(tg, sp, sp->all_threads);
 	} else {
-		rc = hold(tg, sp->all_threads, &idle);
+		rc = hold(tg, sp, &idle);
 		if (rc == -PF_EGONE || rc == -PF_EEXEC)
 			return rc;
 		if (idle)
 			pysample_clear(&tg->s);
-		walk = idle ? 0 : read_held(tg, sp, t0, &rc);
+		walk = idle ? 0 : read_held(tg, sp, wide(tg, sp), t0, &rc);
 	}
 	count(tg, sp, walk, ts_us);
 	return rc;
@@ -329,7 +504,7 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 	int rc;
 
 	if (sp->nonblocking) {
-		rc = read_running(tg, true);
+		rc = read_running(tg, sp, true);
 		if (rc == 0 && in)
 			rc = inspect_held(in, &tg->s);
 	} else {
@@ -340,6 +515,8 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 			return rc;
 		}
 		rc = pywalk_capture(&tg->w, true, &tg->s);
+		if (rc == 0)
+			rc = choose(tg, sp, true);
 		if (rc == 0 && in)
 			rc = inspect_held(in, &tg->s);
 		tracee_resume(tg->t);

@@ -11,8 +11,10 @@
 #define PF_TARGET_H
 
 #include "compat.h"
+#include "cpustate.h"
 #include "histo.h"
 #include "inspect.h"
+#include "mixed.h"
 #include "ptrace.h"
 #include "pylocate.h"
 #include "pythreads.h"
@@ -32,6 +34,8 @@ struct sampling {
 	struct stacks *st;
 	bool all_threads;	/* --threads */
 	bool nonblocking;
+	bool native;		/* --native: native frames merged in (never
+				 * with nonblocking: unwinding needs a hold) */
 	bool exclude_idle;	/* -x */
 	bool qualnames;
 	bool roots;		/* root every stack at a frame naming its process */
@@ -44,6 +48,14 @@ struct sampling {
 
 struct target_stats {
 	uint64_t samples, idle, failed, retries, trimmed, held_one;
+	uint64_t lost;		/* threads whose native and Python stacks
+				 * could not be paired (counted failed) */
+};
+
+/* What the last sample decided of each of its Python threads. */
+struct target_thread {
+	pid_t tid;		/* kernel TID; 0 where it could not be told */
+	bool keep;		/* counted in this sample */
 };
 
 struct target {
@@ -72,6 +84,14 @@ struct target {
 	bool inspecting;	/* in initialised */
 	uint64_t held_ns;	/* how long the last capture held the process, */
 	uint64_t held_cpu_ns;	/* and our CPU time meanwhile */
+	size_t busy;		/* threads on a CPU at the last look */
+	struct cpustate cpu;	/* which threads are on a CPU (SAMPLING) */
+	struct mixed mx;	/* native stacks (sampling.native) */
+	struct target_thread *tt;	/* per thread of s, see choose() */
+	size_t tt_cap;
+	struct regs *regs;	/* per tracee thread: its registers, len 0 if
+				 * not read this sample */
+	size_t regs_cap;
 };
 
 /*
@@ -87,6 +107,8 @@ void target_release(struct target *tg);
  * other targets' interpreters) is taken as it is when the process maps it at
  * the same place: a fork is sampled at once. 0: found, the target now
  * SAMPLING; -PF_EUNSUPPORTED / -PF_EPERM: found but not to be read (final);
+ * with sampling.native also -PF_EPERM when its native stacks cannot be
+ * unwound (its maps unreadable, or pyflame built without native support);
  * another code: not (yet) found. Never waits.
  */
 int target_locate(struct target *tg, const struct sampling *sp, const struct pyloc *known,
@@ -123,7 +145,9 @@ bool target_ready(const struct target *tg);
 
 /*
  * target_capture - for -d: read every thread's stacks once, resolved, into
- * tg->s (the process held meanwhile unless nonblocking). 0 or -PF_E*.
+ * tg->s (the process held meanwhile unless nonblocking), their native
+ * stacks too with sampling.native; target_thread_stack() gives each. 0 or
+ * -PF_E*.
  */
 int target_capture(struct target *tg, const struct sampling *sp);
 
@@ -135,6 +159,16 @@ int target_capture(struct target *tg, const struct sampling *sp);
  * process is held only for the capture and those reads. 0 or -PF_E*.
  */
 int target_inspect(struct target *tg, const struct sampling *sp, bool locals);
+
+/*
+ * target_thread_stack - after target_sample() or target_capture(): the stack
+ * to count for thread i of tg->s (*depth 0: none, the thread is not
+ * counted): its Python frames, or with sampling.native its native frames
+ * merged with them (mixed.h). *frames is valid until the next call.
+ * 0, or -PF_ETORN when the native and Python stacks could not be paired.
+ */
+int target_thread_stack(struct target *tg, const struct sampling *sp, size_t i,
+			const uint32_t **frames, size_t *depth);
 
 /* The origin of thread `t` of this target's sample, interned in `st`. */
 uint32_t target_origin(const struct target *tg, struct stacks *st, const struct pythread *t);

@@ -55,6 +55,20 @@ class Frame(object):
 
 
 ROOT_FRAME_RE = re.compile(r'^(process|thread) [0-9]+ ".*"$')
+# --native: "object!symbol" or "object+0xOFFSET" (object: a file's basename)
+NATIVE_FRAME_RE = re.compile(r"^([^/:;!\s]+)(?:!(.+)|(\+0x[0-9a-f]+))$")
+
+
+def is_native(frame):
+    """Whether a parsed frame is a native one (file: the object, function:
+    the symbol or "+0xOFFSET", no line)."""
+    return frame.file is not None and frame.line is None and \
+        NATIVE_FRAME_RE.match(native_text(frame)) is not None
+
+
+def native_text(frame):
+    sep = "" if frame.func.startswith("+0x") else "!"
+    return "%s%s%s" % (frame.file, sep, frame.func)
 
 
 def parse_frame(text, with_lines=True):
@@ -63,6 +77,10 @@ def parse_frame(text, with_lines=True):
     whole text is its function and which has no file or line."""
     if ROOT_FRAME_RE.match(text):
         return Frame(None, text, None)
+    native = NATIVE_FRAME_RE.match(text)
+    if native:
+        return Frame(native.group(1), native.group(2) or native.group(3),
+                     None)
     if with_lines:
         parts = text.rsplit(":", 2)
         assert len(parts) == 3 and parts[2].isdigit() and parts[0], \

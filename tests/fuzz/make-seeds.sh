@@ -20,6 +20,10 @@
 #   threadname the objects of tests/fixtures/threadnames-*.txt (names,
 #              idents, threading._active's entries), each after the index
 #              of its version's table
+#   symbols    the symbol fixtures (BUILDDIR/tests/unit/sym-fixture*: whole,
+#              stripped, MiniDebugInfo, debug link and debug file), each
+#              after a selector byte (0: ELF only, 1: also a bare
+#              .eh_frame_hdr), and this machine's libz
 # Interpreters that are absent are skipped; seeds are rewritten each run.
 set -e
 me=make-seeds.sh
@@ -36,7 +40,7 @@ for py in "$root"/versions/*/bin/python[23].[0-9]* /usr/bin/python[23].[0-9]*; d
 	esac
 done
 
-for h in elf maps linetable pystr pywalk pyrepr pylocals json threadname; do
+for h in elf maps linetable pystr pywalk pyrepr pylocals json threadname symbols; do
 	rm -rf "${out:?}/$h"
 	mkdir -p "$out/$h"
 done
@@ -60,6 +64,16 @@ for py in $pythons; do
 	done
 	[ -f "$dir/lib/libpython3.so" ] && cp "$dir/lib/libpython3.so" "$out/elf/libpython3.so"
 done
+
+# ---------------------------------------------------------------- symbols
+for f in "$build"/tests/unit/sym-fixture "$build"/tests/unit/sym-fixture-* \
+	/usr/lib/x86_64-linux-gnu/libz.so.1; do
+	[ -f "$f" ] || continue
+	name=${f##*/}
+	{ printf '\000'; cat "$f"; } >"$out/symbols/$name"
+done
+printf '\001\001\033\003\073\000\001\000\000\001\000\000\000\000\000\000\000\000\000\000\000' \
+	>"$out/symbols/ehhdr"
 
 # ---------------------------------------------------------------- maps
 cat /proc/self/maps >"$out/maps/cat"

@@ -11,7 +11,7 @@
 dir=tests/fuzz
 status=0
 mkdir -p "$dir/artifacts"
-for h in ${FUZZ_HARNESSES:-elf maps linetable pystr pywalk pyrepr pylocals json threadname}; do
+for h in ${FUZZ_HARNESSES:-elf maps linetable pystr pywalk pyrepr pylocals json threadname symbols}; do
 	bin=$dir/fuzz-$h
 	log=$dir/fuzz-$h.log
 	if [ ! -x "$bin" ]; then

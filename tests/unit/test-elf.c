@@ -797,6 +797,57 @@ static void test_hostile(const char *dir)
 	strbuf_release(&path);
 }
 
+/* .eh_frame_hdr: built by hand, then this program's own. */
+static void test_ehhdr(void)
+{
+	uint8_t hdr[28] = { 1, 0x1b, 0x03, 0x3b };
+	int32_t rel = -0x100;
+	uint32_t count = 2;
+	struct elf_ehhdr eh;
+	struct elf e;
+	uint64_t vaddr, size, off, ehf;
+	uint8_t *buf;
+	int fd;
+
+	memcpy(hdr + 4, &rel, 4);
+	memcpy(hdr + 8, &count, 4);
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0x10000, &eh) == 0 && eh.eh_frame == 0x10000 + 4 - 0x100 &&
+	   eh.table == 0x10000 + 12 && eh.fde_count == 2, ".eh_frame_hdr: pc-relative pointer, table");
+	ok(elf_ehhdr_parse(hdr, 27, 0x10000, &eh) == -PF_EFORMAT, "a table past its end");
+	ok(elf_ehhdr_parse(hdr, 6, 0x10000, &eh) == -PF_EFORMAT, "a pointer past its end");
+	hdr[3] = 0x03;
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0, &eh) == -PF_EUNSUPPORTED, "another table encoding");
+	hdr[3] = 0xff;
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0, &eh) == -PF_ENOENT, "no table");
+	hdr[3] = 0x3b;
+	hdr[0] = 2;
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0, &eh) == -PF_EUNSUPPORTED, "version 2");
+	hdr[0] = 1;
+	hdr[1] = 0x09;
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0, &eh) == -PF_EUNSUPPORTED, "a LEB128 pointer");
+	count = 0;
+	hdr[1] = 0x1b;
+	memcpy(hdr + 8, &count, 4);
+	ok(elf_ehhdr_parse(hdr, sizeof hdr, 0, &eh) == -PF_ENOENT, "no entries");
+
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || elf_open_fd(&e, fd) < 0)
+		return;
+	ok(elf_eh_frame_hdr(&e, &vaddr, &size) == 0 && elf_vaddr_to_offset(&e, vaddr, &off) == 0,
+	   "this program has an .eh_frame_hdr");
+	buf = malloc(size);
+	memset(&eh, 0, sizeof eh);
+	ok(buf && elf_read(&e, off, buf, size) == 0 && elf_ehhdr_parse(buf, size, vaddr, &eh) == 0,
+	   "it parses");
+	ok(elf_section(&e, ".eh_frame", &ehf, NULL, NULL) == 0 && eh.eh_frame == ehf &&
+	   eh.fde_count > 10, "it points at .eh_frame, with %llu entries",
+	   (unsigned long long)eh.fde_count);
+	ok(elf_exec_range(&e, &vaddr, &size) == 0 && vaddr < size, "an executable segment");
+	free(buf);
+	elf_release(&e);
+	close(fd);
+}
+
 int main(void)
 {
 	const char *dir = getenv("top_builddir");
@@ -811,5 +862,6 @@ int main(void)
 	test_pyenv_libpython();
 	test_misc();
 	test_hostile(dir);
+	test_ehhdr();
 	return done_testing();
 }

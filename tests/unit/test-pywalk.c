@@ -591,6 +591,31 @@ static void test_interp_frames(const struct pyoffsets *t)
 	   frame_is(&f, f.s.frames[th->first + th->depth - 1], "app.py", "main", 61),
 	   "%s: incomplete frame skipped, generator kept, entry frame %s", t->name,
 	   entry_kept ? "kept (3.11 has none)" : "skipped");
+	/* 3.12+: the frame an entry frame called began a call of the eval
+	 * loop; 3.11 marks that frame itself (is_entry), unset here */
+	ok(f.s.found[th->first].call_start == !entry_kept &&
+	   !f.s.found[th->first + 1].call_start,
+	   "%s: the frame called by an entry frame begins an eval call", t->name);
+	fake_release(&f);
+}
+
+/* Up to 3.10 every Python frame is a call of the eval loop of its own. */
+static void test_call_start_per_frame(const struct pyoffsets *t)
+{
+	struct fake f;
+	uint64_t interp;
+	const struct pythread *th;
+	bool all = true;
+
+	fake_init(&f, t);
+	interp = make_interp(&f);
+	make_thread(&f, interp, make_chain(&f, thread_a, 3), 1);
+	fake_walker(&f);
+	ok(pywalk_sample(&f.w, true, &f.s) == 0 && f.s.nthreads == 1, "%s: walked", t->name);
+	th = f.s.threads;
+	for (uint32_t i = 0; i < th->depth; i++)
+		all = all && f.s.found[th->first + i].call_start;
+	ok(th->depth == 3 && all, "%s: every frame begins an eval call", t->name);
 	fake_release(&f);
 }
 
@@ -634,6 +659,8 @@ int main(void)
 		test_running_callers(all[i]);
 		if (all[i]->frame_model != FRAME_OBJECT)
 			test_interp_frames(all[i]);
+		else
+			test_call_start_per_frame(all[i]);
 		test_garbage(all[i]);
 	}
 	return done_testing();
