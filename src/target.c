@@ -20,6 +20,7 @@
 #include "xalloc.h"
 
 #define NONBLOCKING_TRIES 16	/* captures of a changing stack before giving up */
+#define DUMP_STOP_TRIES 3	/* stops of a dump that timed out, asked again */
 #define LABEL_COMMAND_MAX 60	/* bytes of the command line in a process label */
 
 /*
@@ -497,6 +498,20 @@ int target_sample(struct target *tg, const struct sampling *sp, uint64_t ts_us)
 	return rc;
 }
 
+/* Stop every thread for a dump: one that did not stop in time (a busy
+ * machine's run queue) is asked again, DUMP_STOP_TRIES times in all, as a
+ * dump has no later sample to make up for it. Resumed on failure. */
+static int stop_for_dump(struct tracee *t)
+{
+	int rc = -PF_ETORN;
+
+	for (int i = 0; i < DUMP_STOP_TRIES && rc == -PF_ETORN; i++) {
+		if ((rc = tracee_stop(t)) < 0)
+			tracee_resume(t);
+	}
+	return rc;
+}
+
 /* One capture of every thread, resolved; with `in`, what it reads is read
  * too while the process is held (or, nonblocking, right after). */
 static int capture(struct target *tg, const struct sampling *sp, struct inspect *in)
@@ -510,10 +525,8 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 	} else {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 
-		if ((rc = tracee_stop(tg->t)) < 0) {
-			tracee_resume(tg->t);
+		if ((rc = stop_for_dump(tg->t)) < 0)
 			return rc;
-		}
 		rc = pywalk_capture(&tg->w, true, &tg->s);
 		if (rc == 0)
 			rc = choose(tg, sp, true);
