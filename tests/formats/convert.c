@@ -7,7 +7,8 @@
  *   convert [-b N] -S STACKS,DEPTH OUTDIR
  *
  * RECORDING is what `pyflame --flamechart` wrote (a timestamp line, then a
- * stack line, per sample); its stacks are counted as pyflame counts them.
+ * stack line, per stack; the stacks of one sample share its timestamp and
+ * are given a thread each); its stacks are counted as pyflame counts them.
  * -S makes a profile instead: STACKS distinct stacks from a seeded
  * generator, a hundred of them DEPTH frames deep. Writes OUTDIR/out.collapsed,
  * out.svg, out.speedscope.json, out.chrome.json, out.pb.gz and
@@ -101,10 +102,19 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The k-th stack of one sample: several stacks share a timestamp when
+ * several threads were sampled at once, each its own thread here. */
+static uint32_t nth_origin(struct stacks *st, int32_t k)
+{
+	const struct origin o = { 1, 1 + k, 1 + (uint64_t)k, 0 };
+
+	return stacks_intern_origin(st, &o);
+}
+
 static int read_recording(FILE *f, struct stacks *st, struct profile_meta *m)
 {
-	static const struct origin o = { 1, 1, 1, 0 };
-	uint32_t origin = stacks_intern_origin(st, &o), *ids = NULL;
+	uint32_t *ids = NULL;
+	int32_t same = 0;
 	char *stamp = NULL, *line = NULL;
 	size_t scap = 0, lcap = 0, icap = 0, n = 0, dcap = 0;
 	uint64_t *steps = NULL, ts = 0, prev = 0;
@@ -124,9 +134,10 @@ static int read_recording(FILE *f, struct stacks *st, struct profile_meta *m)
 			XGROW(steps, dcap, n + 1);
 			steps[n - 1] = 0;
 		}
+		same = n && ts == prev ? same + 1 : 0;
 		prev = ts;
 		n++;
-		add_line(st, origin, line, ts, &ids, &icap);
+		add_line(st, nth_origin(st, same), line, ts, &ids, &icap);
 	}
 	if (n > 1 && !m->interval_us) {
 		qsort(steps, n - 1, sizeof(*steps), cmp_u64);
