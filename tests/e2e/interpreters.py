@@ -232,4 +232,17 @@ def discover(environ=None):
     discover_pyenv(d)
     discover_debian(d)
     discover_extra(d, environ.get("PYFLAME_EXTRA_PYTHONS", ""))
+    keep_only(d, environ.get("PYFLAME_INTERPRETERS", ""))
     return d
+
+
+def keep_only(d, prefixes):
+    """PYFLAME_INTERPRETERS (comma-separated label prefixes, e.g.
+    "py2.7,py3.12"): test those only; the others are reported left out."""
+    wanted = [p for p in prefixes.split(",") if p]
+    if not wanted:
+        return
+    kept = [i for i in d.found if i.label.startswith(tuple(wanted))]
+    d.missing += [(i.label, "left out by PYFLAME_INTERPRETERS")
+                  for i in d.found if i not in kept]
+    d.found = kept
