@@ -73,8 +73,10 @@ def test_names_and_tids(interp, targets, pyflame, tmp_path):
 
 
 def test_gil_holder_only(interp, targets, pyflame, tmp_path):
-    """Without --threads only the GIL holder is sampled: a spinning worker,
-    named, never the sleeper."""
+    """Without --threads only the GIL holder is sampled, or while no thread
+    holds it the threads on a CPU (C time is not idle): the spinning
+    workers, named; another thread only when caught on a CPU between the
+    holders, in at most 5 % of the stacks."""
     target, report = start(interp, targets, tmp_path)
     run = pyflame.profile(target, "--thread-names", "-x", "-n", "-s", "1")
     threads, _ = read_report(report)
@@ -83,7 +85,11 @@ def test_gil_holder_only(interp, targets, pyflame, tmp_path):
     spinning = set([(threads["worker-1"][1], "worker-1"),
                     (threads["worker-2"][1], "worker-2"),
                     (renamed, "before-rename"), (renamed, "after-rename")])
-    assert seen and set(seen) <= spinning, "%r%s" % (seen, run)
+    others = sum(n for key, n in seen.items() if key not in spinning)
+    assert seen and set(seen) & spinning, "%r%s" % (seen, run)
+    assert others <= 0.05 * sum(seen.values()), "%r%s" % (seen, run)
+    known = spinning | set((t[1], name) for name, t in threads.items())
+    assert set(seen) <= known, "%r%s" % (seen, run)
 
 
 def test_renamed_mid_run(interp, targets, pyflame, tmp_path):
