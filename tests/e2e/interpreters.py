@@ -72,6 +72,7 @@ class Discovery(object):
     def __init__(self):
         self.found = []  # Interpreter, in a stable order
         self.missing = []  # (label, reason)
+        self.left_out = []  # Interpreter found, not tested (PYFLAME_INTERPRETERS)
         self.expected = []  # labels of interpreters the suite expects
 
     def add_missing(self, label, reason):
@@ -236,6 +237,9 @@ def discover(environ=None):
     return d
 
 
+LEFT_OUT = "left out by PYFLAME_INTERPRETERS"
+
+
 def keep_only(d, prefixes):
     """PYFLAME_INTERPRETERS (comma-separated label prefixes, e.g.
     "py2.7,py3.12"): test those only; the others are reported left out."""
@@ -243,6 +247,6 @@ def keep_only(d, prefixes):
     if not wanted:
         return
     kept = [i for i in d.found if i.label.startswith(tuple(wanted))]
-    d.missing += [(i.label, "left out by PYFLAME_INTERPRETERS")
-                  for i in d.found if i not in kept]
+    d.left_out = [i for i in d.found if i not in kept]
+    d.missing += [(i.label, LEFT_OUT) for i in d.left_out]
     d.found = kept

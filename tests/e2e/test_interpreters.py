@@ -72,6 +72,8 @@ def test_interpreter_available(label):
     interp = find(label)
     if interp is None:
         reason = dict(DISCOVERY.missing).get(label, "not found")
+        if reason == interpreters.LEFT_OUT:
+            pytest.skip("interpreter %s: %s" % (label, reason))
         if not re.match(r"^py\d+\.\d+-(pyenv|debian)$", label):
             pytest.fail("interpreter %s from PYFLAME_EXTRA_PYTHONS does not "
                         "run: %s" % (label, reason))
@@ -111,6 +113,8 @@ def test_required_interpreter(label, origin, want):
     if interp is not None:
         assert version_matches(interp.version, want)
         return
+    if find_required(DISCOVERY.left_out, origin, want) is not None:
+        pytest.skip("interpreter %s: %s" % (label, interpreters.LEFT_OUT))
     mm = ".".join(want.split(".")[:2])
     why = ["%s: %s" % (lbl, reason) for lbl, reason in DISCOVERY.missing
            if "py%s" % mm in lbl]
