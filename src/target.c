@@ -322,8 +322,8 @@ static int unwind_kept(struct target *tg)
 
 /*
  * choose - which threads of the capture in tg->s count: with --threads
- * all; else the GIL holder, or when no thread holds the GIL those on a CPU
- * (running C code without it). Threads without a Python frame count only
+ * all; else the GIL holder, or when no thread holds the GIL the first one
+ * on a CPU (running C code without it): one stack a sample, as ever. Threads without a Python frame count only
  * with their native frames. `held`: the threads are held, so their
  * registers can be read (TIDs before 3.11, native stacks).
  */
@@ -342,11 +342,13 @@ static int choose(struct target *tg, const struct sampling *sp, bool held)
 		read_regs(tg);
 		match_tids(tg);
 	}
-	for (size_t i = 0; i < s->nthreads; i++) {
+	for (size_t i = 0, taken = 0; i < s->nthreads; i++) {
 		const struct pythread *t = &s->threads[i];
-		bool want = sp->all_threads || (holder ? t->holds_gil : busy(tg, tg->tt[i].tid));
+		bool want = sp->all_threads || (holder ? t->holds_gil :
+						 !taken && busy(tg, tg->tt[i].tid));
 
 		tg->tt[i].keep = want && (t->depth || (sp->native && tg->tt[i].tid));
+		taken += tg->tt[i].keep && !sp->all_threads;
 	}
 	return held && sp->native ? unwind_kept(tg) : 0;
 }
