@@ -81,6 +81,13 @@ def python_leaf():
         n += 1
 
 
+def gated(go, fn):
+    def run():
+        go.wait()
+        fn()
+    return run
+
+
 def start(fn):
     t = threading.Thread(target=fn)
     t.daemon = True
@@ -100,12 +107,14 @@ def main():
         common.ready()
         pfnative.call(python_leaf)
     elif mode == "threads":
-        # 2.7's zlib keeps the GIL while it compresses: a thread started
-        # after compress_loop can wait seconds to run its first line, so
-        # the Python loop starts first
+        # On 2.7 a thread spinning in Python or in zlib (which keeps the
+        # GIL there) can starve the main thread for many seconds: every
+        # thread waits for the go, given once ready is said
+        go = threading.Event()
         for fn in (python_loop, sleep_loop, hash_loop, compress_loop):
-            start(fn)
+            start(gated(go, fn))
         common.ready()
+        go.set()
         sleep_loop()
     elif mode == "fork":
         parent = os.getpid()
