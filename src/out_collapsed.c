@@ -2,6 +2,11 @@
 /*
  * out_collapsed.c - the collapsed-stack writer: one line per rendered stack,
  * merged by text, sorted by descending count, then (idle) and (failed).
+ *
+ * Two stacks render the same text exactly when their frames have the same
+ * render keys in the same order (no frame's text holds a ';'), so lines are
+ * merged and sorted on keys; bytes are compared only from the first frame
+ * where two stacks differ, and the text is made once, as it is written.
  */
 #include "compat.h"
 
@@ -13,148 +18,248 @@
 #include "render.h"
 #include "xalloc.h"
 
+#define FLUSH_AT (1u << 16)
+
 struct cline {
-	size_t off;		/* start of the stack text in clines.arena */
-	size_t len;
-	const char *text;	/* arena.buf + off, set once the arena is complete */
+	const uint32_t *frames;	/* leaf first, as stored */
+	size_t depth;
 	uint64_t count;
+	uint64_t hash;
 };
 
+/* Stacks of one line: those whose keys are the same are one line. */
 struct clines {
-	struct strbuf arena;	/* every stack's text, back to back */
+	const struct render *r;
 	struct cline *v;
-	size_t n, cap;
+	size_t n;
+	uint32_t *slots;	/* line index + 1, 0 = empty */
+	size_t mask;
 };
 
-/* Render every counted stack; the texts still contain duplicates. */
-static void collect(struct clines *cl, const struct render *r,
-		    const struct stacks *st)
+static uint32_t key_at(const struct render *r, const struct cline *l, size_t i)
 {
+	return render_key(r, l->frames[i]);
+}
+
+static uint64_t keys_hash(const struct render *r, const struct cline *l)
+{
+	uint64_t h = 1469598103934665603ull ^ l->depth;
+
+	for (size_t i = 0; i < l->depth; i++)
+		h = (h ^ key_at(r, l, i)) * 1099511628211ull;
+	return h;
+}
+
+static bool same_keys(const struct render *r, const struct cline *a, const struct cline *b)
+{
+	if (a->hash != b->hash || a->depth != b->depth)
+		return false;
+	for (size_t i = 0; i < a->depth; i++)
+		if (key_at(r, a, i) != key_at(r, b, i))
+			return false;
+	return true;
+}
+
+/* Count line `l` into its slot: a new line, or added to the one it renders as. */
+static void add_line(struct clines *cl, struct cline l)
+{
+	size_t i = l.hash & cl->mask;
+
+	for (; cl->slots[i]; i = (i + 1) & cl->mask) {
+		struct cline *o = &cl->v[cl->slots[i] - 1];
+
+		if (same_keys(cl->r, o, &l)) {
+			o->count += l.count;
+			return;
+		}
+	}
+	cl->v[cl->n++] = l;
+	cl->slots[i] = (uint32_t)cl->n;
+}
+
+static void collect(struct clines *cl, const struct stacks *st)
+{
+	size_t counted = 0;
+
+	for (size_t id = 0; id < st->nstacks; id++)
+		counted += st->stacks[id].count != 0;
+	cl->mask = 1;
+	while (cl->mask < 2 * counted)
+		cl->mask <<= 1;
+	cl->slots = xcalloc(cl->mask, sizeof(*cl->slots));
+	cl->mask--;
+	cl->v = xreallocarray(NULL, counted ? counted : 1, sizeof(*cl->v));
 	for (size_t id = 0; id < st->nstacks; id++) {
-		struct cline *c;
+		struct cline l = { .count = st->stacks[id].count };
 
-		if (!st->stacks[id].count)
+		if (!l.count)
 			continue;
-		XGROW(cl->v, cl->cap, cl->n + 1);
-		c = &cl->v[cl->n++];
-		c->off = cl->arena.len;
-		render_stack(r, (uint32_t)id, false, &cl->arena);
-		c->len = cl->arena.len - c->off;
-		c->count = st->stacks[id].count;
+		l.frames = stacks_frames(st, (uint32_t)id, &l.depth);
+		l.hash = keys_hash(cl->r, &l);
+		add_line(cl, l);
 	}
-	for (size_t i = 0; i < cl->n; i++)
-		cl->v[i].text = cl->arena.buf + cl->v[i].off;
 }
 
-static int by_text(const void *pa, const void *pb)
-{
-	const struct cline *a = pa, *b = pb;
-	size_t m = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->text, b->text, m);
+/* A reader of the bytes of a whole line "TEXT COUNT\n", from a frame on. */
+struct cursor {
+	const struct render *r;
+	const struct cline *l;
+	size_t next;		/* frames still to come after the current piece */
+	const char *s;		/* the current piece: a frame's text, ";" or the tail */
+	size_t len, pos;
+	const char *tail;
+	size_t tail_len;
+	int stage;		/* 0: frame, 1: its separator, 2: the tail, 3: end */
+};
 
-	if (c)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
+/* Start at frame `root` (0 = the root; frames are stored leaf first). */
+static void cursor_at(struct cursor *c, const struct cline *l, size_t root)
+{
+	size_t len;
+
+	c->l = l;
+	c->next = l->depth - root - 1;
+	c->s = render_frame(c->r, l->frames[c->next], &len);
+	c->len = len;
+	c->pos = 0;
+	c->stage = 0;
 }
 
-/* Sum the counts of lines whose text is the same (-n, or sanitised names). */
-static void merge(struct clines *cl)
+static void cursor_piece(struct cursor *c)
 {
-	size_t w = 0;
+	size_t len;
 
-	qsort(cl->v, cl->n, sizeof(*cl->v), by_text);
-	for (size_t i = 0; i < cl->n; i++) {
-		if (w && by_text(&cl->v[w - 1], &cl->v[i]) == 0)
-			cl->v[w - 1].count += cl->v[i].count;
-		else
-			cl->v[w++] = cl->v[i];
+	c->pos = 0;
+	if (c->stage == 0 && c->next) {
+		c->stage = 1;
+		c->s = ";";
+		c->len = 1;
+	} else if (c->stage == 1) {
+		c->stage = 0;
+		c->s = render_frame(c->r, c->l->frames[--c->next], &len);
+		c->len = len;
+	} else if (c->stage == 0) {
+		c->stage = 2;
+		c->s = c->tail;
+		c->len = c->tail_len;
+	} else {
+		c->stage = 3;
+		c->len = 0;
 	}
-	cl->n = w;
 }
 
-static unsigned char line_byte(const struct cline *l, const char *tail, size_t i)
+/* The next byte, or -1 at the end of the line. */
+static int cursor_byte(struct cursor *c)
 {
-	return (unsigned char)(i < l->len ? l->text[i] : tail[i - l->len]);
+	while (c->pos == c->len) {
+		if (c->stage == 3)
+			return -1;
+		cursor_piece(c);
+	}
+	return (unsigned char)c->s[c->pos++];
 }
 
-/*
- * Compare the whole output lines "TEXT COUNT\n" of two lines with the same
- * count. Only when one text is a prefix of the other does the tail matter.
- */
-static int by_line(const struct cline *a, const struct cline *b)
+/* The lines' bytes compared from frame `root` on (the frames before it are
+ * the same); both lines have the same count, hence the same tail. */
+static int bytes_from(const struct render *r, const struct cline *a, const struct cline *b,
+		      size_t root)
 {
-	size_t m = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->text, b->text, m);
 	char tail[32];
-	size_t n, end_a, end_b;
+	struct cursor ca = { .r = r, .tail = tail }, cb = { .r = r, .tail = tail };
+	int x, y;
 
-	if (c || a->len == b->len)
-		return c;
-	n = (size_t)snprintf(tail, sizeof tail, " %" PRIu64 "\n", a->count);
-	end_a = a->len + n;
-	end_b = b->len + n;
-	for (size_t i = m; i < end_a && i < end_b; i++) {
-		c = line_byte(a, tail, i) - line_byte(b, tail, i);
-		if (c)
-			return c;
-	}
-	return (end_a > end_b) - (end_a < end_b);
+	ca.tail_len = cb.tail_len = (size_t)snprintf(tail, sizeof tail, " %" PRIu64 "\n",
+						    a->count);
+	cursor_at(&ca, a, root);
+	cursor_at(&cb, b, root);
+	do {
+		x = cursor_byte(&ca);
+		y = cursor_byte(&cb);
+	} while (x == y && x != -1);
+	return x - y;
 }
 
-static int by_count_then_line(const void *pa, const void *pb)
+static int by_count_then_line(const void *pa, const void *pb, void *ctx)
 {
 	const struct cline *a = pa, *b = pb;
+	const struct render *r = ctx;
+	size_t root = 0;
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
-	return by_line(a, b);
+	while (root < a->depth && root < b->depth &&
+	       key_at(r, a, a->depth - 1 - root) == key_at(r, b, b->depth - 1 - root))
+		root++;
+	if (root == a->depth && root == b->depth)
+		return 0;
+	if (root == a->depth || root == b->depth)
+		root--;	/* the shorter line's tail meets the other's ';' */
+	return bytes_from(r, a, b, root);
 }
 
-static int put_counted(FILE *f, const char *text, size_t len, uint64_t count)
+static void put_counted(struct strbuf *out, uint64_t count)
 {
-	char tail[32];
-	int n = snprintf(tail, sizeof tail, " %" PRIu64 "\n", count);
-	int rc = render_put(f, text, len);
+	strbuf_addch(out, ' ');
+	strbuf_addu(out, count);
+	strbuf_addch(out, '\n');
+}
 
-	return rc ? rc : render_put(f, tail, (size_t)n);
+static void add_stack(struct strbuf *out, const struct render *r, const struct cline *l)
+{
+	size_t len;
+
+	for (size_t i = l->depth; i-- > 0;) {
+		const char *s = render_frame(r, l->frames[i], &len);
+
+		strbuf_add(out, s, len);
+		if (i)
+			strbuf_addch(out, ';');
+	}
+	put_counted(out, l->count);
 }
 
 static int write_all(FILE *f, const struct clines *cl, const struct profile *p)
 {
 	const struct stacks *st = p->st;
+	struct strbuf out;
 	int rc = 0;
 
-	for (size_t i = 0; i < cl->n && !rc; i++)
-		rc = put_counted(f, cl->v[i].text, cl->v[i].len, cl->v[i].count);
-	if (!rc && p->include_idle && st->idle)
-		rc = put_counted(f, "(idle)", 6, st->idle);
-	if (!rc && st->failed)
-		rc = put_counted(f, "(failed)", 8, st->failed);
+	strbuf_init(&out);
+	for (size_t i = 0; i < cl->n && !rc; i++) {
+		add_stack(&out, cl->r, &cl->v[i]);
+		rc = render_drain(f, &out, FLUSH_AT);
+	}
+	if (p->include_idle && st->idle) {
+		strbuf_addstr(&out, "(idle)");
+		put_counted(&out, st->idle);
+	}
+	if (st->failed) {
+		strbuf_addstr(&out, "(failed)");
+		put_counted(&out, st->failed);
+	}
+	if (!rc)
+		rc = render_drain(f, &out, 0);
+	strbuf_release(&out);
 	return rc;
 }
 
 int out_collapsed(FILE *f, const struct profile *p)
 {
-	const struct stacks *st = p->st;
 	unsigned flags = RENDER_NO_SEMICOLON;
-	struct clines cl = { .v = NULL };
 	struct render r;
+	struct clines cl = { .r = &r };
 	int rc;
 
 	if (p->line_numbers)
 		flags |= RENDER_LINE_NUMBERS;
-	render_build(&r, st, flags);
-	strbuf_init(&cl.arena);
-	collect(&cl, &r, st);
-	if (cl.n) {
-		merge(&cl);
-		qsort(cl.v, cl.n, sizeof(*cl.v), by_count_then_line);
-	}
+	render_build(&r, p->st, flags);
+	collect(&cl, p->st);
+	qsort_r(cl.v, cl.n, sizeof(*cl.v), by_count_then_line, &r);
 	rc = write_all(f, &cl, p);
 	if (!rc)
 		rc = render_flush(f);
 	free(cl.v);
-	strbuf_release(&cl.arena);
+	free(cl.slots);
 	render_release(&r);
 	return rc;
 }

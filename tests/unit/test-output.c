@@ -156,6 +156,101 @@ static void test_tie_on_whole_line(void)
 	stacks_release(&st);
 }
 
+/*
+ * Many random stacks over names that are prefixes of one another ("f",
+ * "f ", "f;", "f.g", ...) and with -n merged by text: the writer's lines must
+ * be those of the plain method, every stack rendered, merged by its whole
+ * text and sorted by count then by the bytes of the whole line.
+ */
+static const char *const prefix_names[] = { "f", "f ", "f;", "f.g", "f!", "g", "f 1", "" };
+
+struct naive_line {
+	char text[256];
+	unsigned long count;
+};
+
+static int naive_cmp(const void *pa, const void *pb)
+{
+	const struct naive_line *a = pa, *b = pb;
+	char la[300], lb[300];
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	snprintf(la, sizeof la, "%s %lu\n", a->text, a->count);
+	snprintf(lb, sizeof lb, "%s %lu\n", b->text, b->count);
+	return strcmp(la, lb);
+}
+
+/* The plain method's text of stack `id`, with -n (no line numbers). */
+static void naive_text(const struct stacks *st, uint32_t id, char *out, size_t cap)
+{
+	size_t depth, len = 0;
+	const uint32_t *fr = stacks_frames(st, id, &depth);
+
+	out[0] = '\0';
+	for (size_t i = depth; i-- > 0;) {
+		const struct frame *f = stacks_frame(st, fr[i]);
+		char name[32];
+
+		snprintf(name, sizeof name, "%s", stacks_str(st, f->name, NULL));
+		for (char *c = name; *c; c++)
+			*c = *c == ';' ? ':' : *c;
+		len += (size_t)snprintf(out + len, cap - len, "m.py:%s%s", name, i ? ";" : "");
+	}
+}
+
+static char *naive_collapsed(const struct stacks *st)
+{
+	struct naive_line *v = calloc(st->nstacks, sizeof(*v));
+	size_t n = 0, w = 0, cap = 1 << 20, len = 0;
+	char *out = malloc(cap);
+
+	for (uint32_t id = 0; id < st->nstacks; id++) {
+		size_t j;
+
+		naive_text(st, id, v[n].text, sizeof v[n].text);
+		for (j = 0; j < n && strcmp(v[j].text, v[n].text); j++)
+			;
+		if (j < n) {
+			v[j].count += st->stacks[id].count;
+		} else {
+			v[n].count = st->stacks[id].count;
+			n++;
+		}
+	}
+	qsort(v, n, sizeof(*v), naive_cmp);
+	out[0] = '\0';
+	for (; w < n; w++)
+		len += (size_t)snprintf(out + len, cap - len, "%s %lu\n", v[w].text, v[w].count);
+	free(v);
+	return out;
+}
+
+static void test_order_random(void)
+{
+	struct stacks st;
+	uint32_t fr[6];
+	unsigned seed = 7;
+	int rc;
+	char *got, *want;
+
+	stacks_init(&st, false);
+	for (int i = 0; i < 3000; i++) {
+		size_t depth = 1 + (size_t)(rand_r(&seed) % 5);
+
+		for (size_t d = 0; d < depth; d++)
+			fr[d] = frame(&st, "m.py", prefix_names[rand_r(&seed) % 8],
+				      1 + rand_r(&seed) % 2);
+		stacks_add(&st, fr, depth, one_origin(&st), 1 + (uint64_t)(rand_r(&seed) % 3), 0);
+	}
+	got = run(out_collapsed, &st, false, true, &rc);
+	want = naive_collapsed(&st);
+	same(got, rc, want, "collapsed: 3000 random stacks as the plain method orders them");
+	free(got);
+	free(want);
+	stacks_release(&st);
+}
+
 static void test_idle_failed(void)
 {
 	struct stacks st;
@@ -426,6 +521,7 @@ int main(void)
 	test_writers();
 	test_order();
 	test_tie_on_whole_line();
+	test_order_random();
 	test_idle_failed();
 	test_merge_without_lines();
 	test_sanitize();
