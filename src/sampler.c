@@ -885,8 +885,9 @@ static void run_release(struct run *run)
 
 /*
  * Everything between a successful attach and the detach. An exec met before
- * the first sample belongs to start-up (the new image can be mapped before
- * its exec stop is reported): locate again in the new program.
+ * the first sample belongs to start-up (the new image can be mapped, and
+ * found, before its exec stop is reported: the pass that meets that stop
+ * counts no sample): locate again in the new program.
  */
 static int profile(struct run *run)
 {
@@ -904,7 +905,7 @@ static int profile(struct run *run)
 		if (run->o->top && (status = view_open(run)) != 0)
 			return status;
 		sample_loop(run);
-		if (run->passes > 0 || target_exec(root, 0) < 0)
+		if (root->stats.samples > 0 || target_exec(root, 0) < 0)
 			return 0;
 	}
 }
