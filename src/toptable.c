@@ -310,18 +310,62 @@ static void add_time(struct strbuf *out, double secs)
 	strbuf_addf(out, "%9s", buf);
 }
 
-/* "function (file:line)"; a native frame "symbol (object)" or "object+0xOFF". */
-static void add_function(const struct toptable *t, const struct frame *f, struct strbuf *out)
+/* The columns of s[0..len): its UTF-8 characters. */
+static size_t columns(const char *s, size_t len)
 {
-	const char *name = stacks_str(t->st, f->name, NULL);
-	const char *file = stacks_str(t->st, f->file, NULL);
+	size_t cols = 0;
 
-	if (f->kind == FRAME_NATIVE && !name[0])
+	for (size_t i = 0; i < len; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return cols;
+}
+
+/* Where the last `cols` columns of s[0..len) begin. */
+static const char *last_columns(const char *s, size_t len, size_t cols)
+{
+	const char *p = s + len;
+
+	while (p > s && cols) {
+		p--;
+		cols -= ((unsigned char)*p & 0xc0) != 0x80;
+	}
+	return p;
+}
+
+#define PATH_KEEP_MIN 12	/* columns of a path worth showing after "..." */
+
+/*
+ * "function (file:line)" in `room` columns; a native frame "symbol
+ * (object)" or "object+0xOFF". A path too long loses its start ("...") so
+ * that the function, the end of the path and the line stay in view.
+ */
+static void add_function(const struct toptable *t, const struct frame *f, size_t room,
+			 struct strbuf *out)
+{
+	size_t flen, nlen, keep;
+	const char *name = stacks_str(t->st, f->name, &nlen);
+	const char *file = stacks_str(t->st, f->file, &flen);
+	char tail[24] = ")";
+
+	if (f->kind == FRAME_NATIVE && !name[0]) {
 		strbuf_addf(out, "%s+0x%" PRIx64, file, f->offset);
-	else if (f->kind == FRAME_NATIVE || !t->line_numbers)
-		strbuf_addf(out, "%s (%s)", name, file);
-	else
-		strbuf_addf(out, "%s (%s:%" PRId32 ")", name, file, f->line);
+		return;
+	}
+	if (f->kind != FRAME_NATIVE && t->line_numbers)
+		snprintf(tail, sizeof tail, ":%" PRId32 ")", f->line);
+	keep = columns(name, nlen) + 2 + strlen(tail) + 3;	/* and "..." */
+	keep = room > keep ? room - keep : 0;
+	strbuf_add(out, name, nlen);
+	strbuf_addstr(out, " (");
+	if (keep >= PATH_KEEP_MIN && columns(file, flen) > keep + 3) {
+		const char *from = last_columns(file, flen, keep);
+
+		strbuf_addstr(out, "...");
+		file = from;
+		flen = (size_t)(file + strlen(file) - from);
+	}
+	strbuf_add(out, file, flen);
+	strbuf_addstr(out, tail);
 }
 
 void toptable_row(const struct toptable *t, enum top_span span, const struct top_row *row,
@@ -337,7 +381,8 @@ void toptable_row(const struct toptable *t, enum top_span span, const struct top
 	strbuf_addch(&text, ' ');
 	add_time(&text, (double)row->total * per);
 	strbuf_addstr(&text, "   ");
-	add_function(t, stacks_frame(t->st, t->entries[row->entry].frame), &text);
+	add_function(t, stacks_frame(t->st, t->entries[row->entry].frame),
+		     width > text.len ? width - text.len : 0, &text);
 	add_cut_text(out, &text, width);
 	strbuf_release(&text);
 }

@@ -185,8 +185,8 @@ def test_top_redraws_32_threads(targets, terminal, tmp_path, options):
     err = str(tmp_path / "stderr")
     terminal.start(["sh", "-c", 'exec "$0" "$@" 2>"%s"' % err, PYFLAME, "--top", "--stats",
                     "-s", "5"] + list(options) + ["-p", target.pid])
-    screen = terminal.wait_screen(lambda s: any(r[2] == "spin" and r[0] > 50
-                                                for r in test_top.rows(s)), what="spin busy")
+    screen = terminal.wait_screen(lambda s: test_top.own_share(s, "spin") > 50,
+                                  what="spin busy")
     assert terminal.status(timeout=30) == 0, screen
     with open(err) as f:
         text = f.read()
