@@ -14,6 +14,18 @@ const require = createRequire(import.meta.url);
 const index = path.join(path.dirname(require.resolve("speedscope/package.json")),
 	"dist/release/index.html");
 
+// Wait until the page's text has stayed the same for 300 ms (at most 6 s).
+async function settled(page) {
+	let last = "", same = 0;
+
+	for (let t = 0; t < 60 && same < 3; t++) {
+		await new Promise((r) => setTimeout(r, 100));
+		const text = await page.evaluate(() => document.body.innerText);
+		same = text && text === last ? same + 1 : 0;
+		last = text;
+	}
+}
+
 async function load(browser, dir, file, name) {
 	const loader = path.join(dir, "load-" + name.replace(/[^A-Za-z0-9.]/g, "_") + ".js");
 	// a real alert() ("Unrecognized format!") would hang the page
@@ -26,7 +38,7 @@ async function load(browser, dir, file, name) {
 	// has one) once imported
 	await page.waitForFunction(() => document.title.endsWith(" - speedscope") ||
 		document.title.startsWith("ALERT"), { timeout: 30000 }).catch(() => {});
-	await new Promise((r) => setTimeout(r, 1500));	// let the table draw
+	await settled(page);	// let the table draw
 	const out = {
 		file, title: await page.title(),
 		console: log.console.map((m) => m.type + ": " + m.text),
