@@ -12,10 +12,12 @@ of --stats that the long run took more: the cost of a sample once warm,
 start-up (attaching, reading symbol tables) and output left out; the
 long run's CPU over its samples is shown too. Achieved: samples= over
 SECONDS x 1000. Slowdown
-(cheavy only): the loops per second the target reports while profiled,
-against the reports of the same length just before, minus one. Medians.
+(cheavy only): the median of the loops per second the target reports
+while profiled (from 0.6 s after pyflame starts), against those of the
+SECONDS just before, minus one; REPS such pairs per mode, alternating,
+and their median.
 
-usage: native.py PYFLAME [PYTHON] [--reps N] [--seconds S]
+usage: native.py PYFLAME [PYTHON] [--reps N] [--seconds S] [--only cheavy,spin]
 PYTHON defaults to pyenv's 3.12, else python3.
 """
 
@@ -25,6 +27,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,23 +62,42 @@ def profile(pyflame, pid, seconds, native):
             "lost": int(lost.group(1)) if lost else 0}
 
 
-def rates(target, seconds):
-    """The rates the target reports over the next `seconds`."""
-    out, end = [], time.time() + seconds
-    while time.time() < end:
-        m = re.match(r"rate ([0-9.]+)", target.stdout.readline())
-        if m:
-            out.append(float(m.group(1)))
-    return out
+class Rates(object):
+    """Every "rate" line the target prints, with the time it came: read all
+    along, so that a window's rates are that window's, not lines left in
+    the pipe from earlier."""
+
+    def __init__(self, target):
+        self.seen = []
+        self.thread = threading.Thread(target=self.read, args=(target,))
+        self.thread.daemon = True
+        self.thread.start()
+
+    def read(self, target):
+        for line in target.stdout:
+            m = re.match(r"rate ([0-9.]+)", line)
+            if m:
+                self.seen.append((time.monotonic(), float(m.group(1))))
+
+    def between(self, t0, t1):
+        """The rates of reports that came in [t0, t1] (each covers the
+        half second before it)."""
+        return [r for t, r in self.seen if t0 <= t <= t1]
 
 
-def slowdown_run(pyflame, target, seconds, native):
-    before = statistics.median(rates(target, seconds))
+def slowdown_run(pyflame, rates, target, seconds, native):
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    t1 = time.monotonic()
     p = subprocess.Popen([pyflame, "-s", str(seconds), "-r", "0.001", "-o",
                           os.devnull, "-p", str(target.pid)] +
                          (["--native"] if native else []))
-    during = statistics.median(rates(target, seconds))
+    time.sleep(0.6)  # attached, and the first report wholly profiled
+    t2 = time.monotonic()
     p.wait()
+    t3 = time.monotonic()
+    before = statistics.median(rates.between(t0 + 0.5, t1))
+    during = statistics.median(rates.between(t2, t3))
     return before / during - 1.0
 
 
@@ -102,8 +124,12 @@ def main(argv):
     shapes = [("cheavy", "cheavy.py", ()), ("spin depth 10", "spin.py",
               (1, 10)), ("spin depth 50", "spin.py", (1, 50)),
               ("spin depth 200", "spin.py", (1, 200))]
+    if "--only" in argv:
+        only = argv[argv.index("--only") + 1].split(",")
+        shapes = [s for s in shapes if s[0].split()[0] in only]
     for label, script, args in shapes:
         target = start(python, script, *args)
+        rates = Rates(target)
         try:
             runs = {False: [], True: []}
             for _ in range(reps):
@@ -124,12 +150,16 @@ def main(argv):
                           100 * median_of(r, "idle"), 100 * median_of(r, "failed"),
                           sum(x["lost"] for x in r)))
             if script == "cheavy.py":
+                slow = {False: [], True: []}
+                for _ in range(reps):
+                    for native in (False, True):
+                        slow[native].append(slowdown_run(pyflame, rates, target,
+                                                         seconds, native))
                 for native in (False, True):
-                    s = [slowdown_run(pyflame, target, seconds, native)
-                         for _ in range(max(1, reps // 2))]
-                    print("%-15s %-9s target slowdown %5.1f %%" % (
+                    print("%-15s %-9s target slowdown %5.1f %% (runs: %s)" % (
                         label, "--native" if native else "default",
-                        100 * statistics.median(s)))
+                        100 * statistics.median(slow[native]),
+                        " ".join("%.1f" % (100 * s) for s in slow[native])))
         finally:
             target.kill()
             target.wait()

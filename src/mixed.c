@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mixed.c - native stacks unwound while held, merged with the Python
- * frames of the same sample.
+ * mixed.c - native stacks copied while held and unwound after, merged with
+ * the Python frames of the same sample.
  */
 #include "compat.h"
 
@@ -33,6 +33,8 @@ void mixed_close(struct mixed *m)
 	if (!m->open)
 		return;
 	native_close(&m->n);
+	for (size_t i = 0; i < m->th_made; i++)
+		native_copy_release(&m->th[i].copy);
 	free(m->pcs);
 	free(m->th);
 	free(m->memo);
@@ -49,29 +51,49 @@ void mixed_begin(struct mixed *m)
 	m->nth = 0;
 }
 
-int mixed_unwind(struct mixed *m, pid_t tid, const struct regs *regs)
+int mixed_copy(struct mixed *m, pid_t tid, const struct regs *regs)
 {
 	struct mixed_thread *t;
-	size_t n;
-	bool whole;
 	int rc;
 
-	XGROW(m->pcs, m->pcs_cap, m->npcs + MIXED_MAX_NATIVE);
-	rc = native_unwind(&m->n, regs, m->pcs + m->npcs, MIXED_MAX_NATIVE, &n, &whole);
-	if (rc < 0)
-		return rc;
 	XGROW(m->th, m->th_cap, m->nth + 1);
-	t = &m->th[m->nth++];
-	*t = (struct mixed_thread){ tid, (uint32_t)m->npcs, (uint32_t)n, whole };
-	m->npcs += n;
-	m->unwinds++;
+	if (m->nth == m->th_made)
+		memset(&m->th[m->th_made++], 0, sizeof *m->th);
+	t = &m->th[m->nth];
+	if ((rc = native_copy(&m->n, regs, &t->copy)) < 0)
+		return rc;
+	t->tid = tid;
+	t->unwound = false;
+	m->nth++;
+	return 0;
+}
+
+int mixed_unwind(struct mixed *m)
+{
+	m->npcs = 0;
+	for (size_t i = 0; i < m->nth; i++) {
+		struct mixed_thread *t = &m->th[i];
+		size_t n;
+		int rc;
+
+		XGROW(m->pcs, m->pcs_cap, m->npcs + MIXED_MAX_NATIVE);
+		rc = native_unwind(&m->n, &t->copy, m->pcs + m->npcs, MIXED_MAX_NATIVE, &n,
+				   &t->whole);
+		if (rc == -PF_EGONE)
+			return rc;
+		t->unwound = rc == 0;
+		t->first = (uint32_t)m->npcs;
+		t->count = rc == 0 ? (uint32_t)n : 0;
+		m->npcs += t->count;
+		m->unwinds += t->unwound;
+	}
 	return 0;
 }
 
 static const struct mixed_thread *unwound(const struct mixed *m, pid_t tid)
 {
 	for (size_t i = 0; i < m->nth; i++)
-		if (m->th[i].tid == tid)
+		if (m->th[i].tid == tid && m->th[i].unwound)
 			return &m->th[i];
 	return NULL;
 }

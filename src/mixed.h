@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mixed.h - one process's sampled threads as stacks of native and Python
- * frames (--native): each thread unwound while the tracer holds it, its
- * native frames named and interned, then merged with its Python frames
- * (merge.h) once the process runs again.
+ * frames (--native): each thread's registers and the top of its stack
+ * copied while the tracer holds it; once the process runs again, unwound
+ * from that copy, its native frames named and interned, then merged with
+ * its Python frames (merge.h).
  *
  * One struct mixed per target process. Records errors, prints nothing.
  */
@@ -22,6 +23,8 @@
 
 struct mixed_thread {
 	pid_t tid;
+	struct native_copy copy;	/* its buffer kept from sample to sample */
+	bool unwound;		/* mixed_unwind() found at least one frame */
 	uint32_t first, count;	/* its addresses in mixed.pcs */
 	bool whole;		/* native_unwind()'s *whole */
 };
@@ -33,7 +36,7 @@ struct mixed {
 	uint64_t *pcs;		/* this sample's unwinds, back to back */
 	size_t npcs, pcs_cap;
 	struct mixed_thread *th;
-	size_t nth, th_cap;
+	size_t nth, th_cap, th_made;	/* th_made: entries whose copy was initialised */
 	struct mixed_memo {	/* direct-mapped: pc -> interned frame */
 		uint64_t pc;	/* 0: empty */
 		uint32_t id;
@@ -53,16 +56,23 @@ struct mixed {
 int mixed_open(struct mixed *m, pid_t pid, struct remote *r, uint32_t version);
 void mixed_close(struct mixed *m);	/* no-op when not open */
 
-/* Forget the threads unwound for the last sample. */
+/* Forget the threads of the last sample. */
 void mixed_begin(struct mixed *m);
 
 /*
- * mixed_unwind - unwind thread `tid` from `regs` (tracee_regs(); the
- * thread must be held until this returns) and keep its addresses for
- * mixed_stack(). 0, or native_unwind()'s -PF_ETORN / -PF_EGONE (the thread
- * then has no native stack this sample).
+ * mixed_copy - keep thread `tid`'s registers `regs` (tracee_regs()) and the
+ * top of its stack; the thread must be held. 0, or native_copy()'s
+ * -PF_ETORN / -PF_EGONE (the thread then has no native stack this sample).
  */
-int mixed_unwind(struct mixed *m, pid_t tid, const struct regs *regs);
+int mixed_copy(struct mixed *m, pid_t tid, const struct regs *regs);
+
+/*
+ * mixed_unwind - unwind every thread copied since mixed_begin(), from its
+ * copy (nothing need be held), keeping its addresses for mixed_stack().
+ * 0, or -PF_EGONE (the process is gone); a thread that yields no frame
+ * has no native stack this sample.
+ */
+int mixed_unwind(struct mixed *m);
 
 /*
  * mixed_stack - the stack of thread `tid`, innermost first: its native

@@ -154,21 +154,29 @@ static const char *part_at(struct native *n, uint32_t idx, uint64_t vaddr)
 	return NULL;
 }
 
+/* Re-read the maps (once per unwind or naming: n->refreshed). */
+static int refresh_maps(struct native *n)
+{
+	uint64_t gen = n->objs.generation;
+	int rc;
+
+	n->refreshed = true;
+	n->map_refreshes++;
+	if ((rc = objmap_refresh(&n->objs)) < 0)
+		return rc;
+	if (n->objs.generation != gen)
+		forget_addresses(n);
+	return 0;
+}
+
 /* The mapping of `addr`; the maps are re-read once per unwind (or per
  * naming) when it is in none. */
 static const struct objmap_range *range_at(struct native *n, uint64_t addr)
 {
 	const struct objmap_range *r = objmap_find(&n->objs, addr);
-	uint64_t gen = n->objs.generation;
 
-	if (r || n->refreshed)
+	if (r || n->refreshed || refresh_maps(n) < 0)
 		return r;
-	n->refreshed = true;
-	n->map_refreshes++;
-	if (objmap_refresh(&n->objs) < 0)
-		return NULL;
-	if (n->objs.generation != gen)
-		forget_addresses(n);
 	return objmap_find(&n->objs, addr);
 }
 
@@ -215,6 +223,12 @@ int native_name(struct native *n, uint64_t pc, struct native_frame *out)
 	if (pc != 0)
 		names_put(n, pc, out);
 	return 0;
+}
+
+void native_copy_release(struct native_copy *c)
+{
+	free(c->data);
+	memset(c, 0, sizeof *c);
 }
 
 int native_locate(struct native *n, uint64_t pc, const char **path, uint64_t *vaddr)
@@ -297,20 +311,42 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *a
 	return -UNW_ENOINFO;	// no dynamically registered unwind info
 }
 
+/* A read of the stack beyond the copy, at `addr`: counted once per unwind,
+ * and the next copies made long enough for it (a quarter more). */
+static void read_late(struct native *n, uint64_t addr)
+{
+	uint64_t need = addr + 8 - n->copy->lo;
+
+	need += need / 4;
+	need = (need + RCACHE_PAGE - 1) & ~(uint64_t)(RCACHE_PAGE - 1);
+	if (need > n->stack_plan)
+		n->stack_plan = need < NATIVE_STACK_COPY_MAX ? (size_t)need : NATIVE_STACK_COPY_MAX;
+	if (!n->late)
+		n->late_unwinds++;
+	n->late = true;
+}
+
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
 		      void *arg)
 {
 	struct native *n = arg;
+	const struct native_copy *c = n->copy;
 
 	(void)as;
 	const struct objmap_range *r;
-	struct rcache *c;
 
 	if (write)
 		return -UNW_EINVAL;
+	if (addr >= c->lo && addr - c->lo + sizeof *val <= c->len) {
+		memcpy(val, c->data + (addr - c->lo), sizeof *val);
+		return 0;
+	}
 	r = objmap_find(&n->objs, addr);
-	c = r && !(r->perms & MAP_PERM_W) ? &n->rodata : &n->cache;
-	return rcache_read(c, addr, val, sizeof *val) == 0 ? 0 : -UNW_EINVAL;
+	if (r && !(r->perms & MAP_PERM_W))
+		return rcache_read(&n->rodata, addr, val, sizeof *val) == 0 ? 0 : -UNW_EINVAL;
+	if (addr >= c->lo && addr < c->end)
+		read_late(n, addr);
+	return rcache_read(&n->cache, addr, val, sizeof *val) == 0 ? 0 : -UNW_EINVAL;
 }
 
 static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
@@ -322,7 +358,7 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, in
 	(void)as;
 	if (write)
 		return -UNW_EREADONLYREG;
-	if (arch_dwarf_reg(n->regs, reg, &v) < 0)
+	if (arch_dwarf_reg(&n->copy->regs, reg, &v) < 0)
 		return -UNW_EBADREG;
 	*val = v;
 	return 0;
@@ -455,6 +491,7 @@ int native_open(struct native *n, pid_t pid, struct remote *r)
 	n->as = as;
 	rcache_init(&n->cache, r);
 	rcache_init(&n->rodata, r);
+	n->stack_plan = NATIVE_STACK_COPY;
 	return 0;
 }
 
@@ -474,23 +511,29 @@ void native_close(struct native *n)
 	memset(n, 0, sizeof *n);
 }
 
-/* Read the top of the stack in one batch: the frames an unwind walks. */
-static void prefetch_stack(struct native *n, uint64_t sp)
+int native_copy(struct native *n, const struct regs *regs, struct native_copy *c)
 {
-	struct rcache_span spans[NATIVE_STACK_PREFETCH / RCACHE_PAGE];
-	const struct map_entry *e = maps_find_addr(&n->objs.maps, sp);
-	size_t k = 0;
+	const struct map_entry *e;
+	uint64_t sp;
+	size_t len;
+	int rc;
 
-	if (!e)
-		return;
-	for (uint64_t at = sp; at < e->end && k < PF_ARRAY_SIZE(spans); k++) {
-		uint64_t next = (at | (RCACHE_PAGE - 1)) + 1;
-
-		spans[k].addr = at;
-		spans[k].len = (uint32_t)((next < e->end ? next : e->end) - at);
-		at = next;
-	}
-	rcache_prefetch(&n->cache, spans, k);
+	c->regs = *regs;
+	c->lo = c->end = 0;
+	c->len = 0;
+	if (regs->len < arch_regs_size())
+		return pf_fail(PF_ETORN, "short register set");
+	sp = arch_regs_sp(regs);
+	if (!(e = maps_find_addr(&n->objs.maps, sp)))
+		return 0;	/* mapped since the maps were read: native_unwind reads it */
+	len = e->end - sp < n->stack_plan ? (size_t)(e->end - sp) : n->stack_plan;
+	XGROW(c->data, c->cap, len);
+	if ((rc = remote_read(n->r, sp, c->data, len)) < 0)
+		return rc == -PF_EGONE ? rc : 0;
+	c->lo = sp;
+	c->end = e->end;
+	c->len = len;
+	return 0;
 }
 
 /* Whether pc lies in code of an object with an unwind table. */
@@ -501,21 +544,24 @@ static bool known_code(struct native *n, uint64_t pc)
 	return o && pc >= o->exec_lo && pc < o->exec_hi;
 }
 
-static int start(struct native *n, const struct regs *regs, unw_cursor_t *cur)
+static int start(struct native *n, const struct native_copy *c, unw_cursor_t *cur)
 {
-	if (regs->len < arch_regs_size())
+	if (c->regs.len < arch_regs_size())
 		return pf_fail(PF_ETORN, "short register set");
-	n->regs = regs;
+	n->copy = c;
 	n->refreshed = false;
+	n->late = false;
 	n->unwinds++;
 	rcache_reset(&n->cache);
-	prefetch_stack(n, arch_regs_sp(regs));
+	if (!c->end && !maps_find_addr(&n->objs.maps, arch_regs_sp(&c->regs)) &&
+	    refresh_maps(n) < 0)	/* a new thread's stack: copied next time */
+		return pf_fail(PF_ETORN, "cannot re-read the maps");
 	if (unw_init_remote(cur, n->as, n) < 0)
 		return pf_fail(PF_ETORN, "libunwind cannot start from these registers");
 	return 0;
 }
 
-int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
+int native_unwind(struct native *n, const struct native_copy *c, uint64_t *pcs,
 		  size_t max, size_t *count, bool *whole)
 {
 	unw_cursor_t cur;
@@ -525,9 +571,9 @@ int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
 
 	*count = 0;
 	*whole = false;
-	if ((rc = start(n, regs, &cur)) < 0)
+	if ((rc = start(n, c, &cur)) < 0)
 		return rc;
-	pc = arch_regs_pc(regs);
+	pc = arch_regs_pc(&c->regs);
 	while (*count < max) {
 		bool exact;
 
@@ -583,11 +629,19 @@ void native_close(struct native *n)
 	memset(n, 0, sizeof *n);
 }
 
-int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
-		  size_t max, size_t *count, bool *whole)
+int native_copy(struct native *n, const struct regs *regs, struct native_copy *c)
 {
 	(void)n;
 	(void)regs;
+	(void)c;
+	return pf_fail(PF_EUNSUPPORTED, "pyflame was built without native stack support");
+}
+
+int native_unwind(struct native *n, const struct native_copy *c, uint64_t *pcs,
+		  size_t max, size_t *count, bool *whole)
+{
+	(void)n;
+	(void)c;
 	(void)pcs;
 	(void)max;
 	*count = 0;

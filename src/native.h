@@ -4,23 +4,26 @@
  * API over our own accessors, and named by our own symbol tables.
  *
  * One struct native per target process. libunwind sees the target only
- * through the accessors here: memory through two page caches of the
- * target (rcache.h): one for its read-only file mappings (unwind tables,
- * code: they do not change, so it is kept across unwinds until the maps
- * change), one for the rest, reset at each unwind (a thread's stack is
- * read by the page, in one batched read where it can be); registers from
- * one register set per thread (tracee_regs());
- * unwind tables from each object's .eh_frame_hdr, whose look-ups libunwind
- * caches per address (UNW_CACHE_GLOBAL). Once warm, an unwind opens no
- * file, parses no ELF and allocates nothing of ours (libunwind takes from
- * its own pools when it parses a table entry it has not cached).
+ * through the accessors here. A thread is unwound in two steps: while it
+ * is held, native_copy() keeps its registers (tracee_regs()) and the top
+ * of its stack, copied in one read; once it runs again, native_unwind()
+ * walks that copy. Memory beyond the copy comes through two page caches
+ * of the target (rcache.h): one for its read-only file mappings (unwind
+ * tables, code: they do not change, so it is kept across unwinds until
+ * the maps change), one for the rest, reset at each unwind. A read of the
+ * stack beyond the copy (a "late" read, of memory the thread may since
+ * have changed) is counted, and the next copies are made long enough to
+ * cover it. Unwind tables come from each object's .eh_frame_hdr, whose
+ * look-ups libunwind caches per address (UNW_CACHE_GLOBAL). Once warm,
+ * an unwind opens no file, parses no ELF and allocates nothing of ours
+ * (libunwind takes from its own pools when it parses a table entry it has
+ * not cached).
  *
  * Not unwound through: objects that have only .debug_frame (no
  * .eh_frame_hdr; Debian builds have it everywhere) and code in no file
  * mapping (JIT): the unwind stops there, not whole.
  *
- * The thread being unwound must be stopped (held by the tracer) for the
- * whole of native_unwind(); naming needs no stop.
+ * Only native_copy() needs the thread stopped; naming needs no stop.
  */
 #ifndef PF_NATIVE_H
 #define PF_NATIVE_H
@@ -32,7 +35,8 @@
 #include "remote.h"
 
 #define NATIVE_MAX_DEPTH 1024	/* a good `max` for native_unwind() */
-#define NATIVE_STACK_PREFETCH (32u << 10)	/* stack bytes read up front */
+#define NATIVE_STACK_COPY (32u << 10)	/* stack bytes copied at first */
+#define NATIVE_STACK_COPY_MAX (1u << 20)	/* ... and at most, as unwinds need */
 #define NATIVE_FOLLOW_MAX 4	/* functions whose split-off parts are known */
 
 /*
@@ -57,6 +61,16 @@ struct native_frame {
 
 struct native_name;		/* native.c: a cached answer */
 
+/* A held thread's registers and the top of its stack: [lo, lo + len) of
+ * its stack mapping, which ends at `end` (0: no known mapping). */
+struct native_copy {
+	struct regs regs;
+	uint64_t lo, end;
+	size_t len;
+	uint8_t *data;		/* owned; reused by the next native_copy() */
+	size_t cap;
+};
+
 struct native {
 	pid_t pid;
 	struct remote *r;	/* borrowed */
@@ -64,7 +78,9 @@ struct native {
 	struct rcache rodata;	/* pages of read-only file mappings, kept */
 	struct objmap objs;
 	void *as;		/* unw_addr_space_t */
-	const struct regs *regs;	/* the thread being unwound */
+	const struct native_copy *copy;	/* the thread being unwound */
+	size_t stack_plan;	/* bytes native_copy() copies */
+	bool late;		/* this unwind read the stack beyond the copy */
 	bool refreshed;		/* maps re-read during this unwind */
 	bool heuristic;		/* libunwind found no table for this step */
 	struct native_name *names;	/* pc -> name, open addressing */
@@ -78,6 +94,7 @@ struct native {
 	size_t demangled_mask, demangled_used;
 	/* statistics */
 	uint64_t unwinds, frames, map_refreshes, stops_unknown, table_searches;
+	uint64_t late_unwinds;	/* unwinds that read the stack beyond the copy */
 };
 
 /*
@@ -90,8 +107,18 @@ int native_open(struct native *n, pid_t pid, struct remote *r);
 void native_close(struct native *n);
 
 /*
- * native_unwind - the native stack of the thread whose registers are
- * `regs` (tracee_regs(); the thread must stay stopped meanwhile): at most
+ * native_copy - keep the registers `regs` (tracee_regs()) of a held thread
+ * and copy the top of its stack into `c` (its buffer reused), in one read.
+ * Returns 0 (a stack that could not be read is left to native_unwind's own
+ * reads), -PF_ETORN (registers short) or -PF_EGONE (the process is gone).
+ * native_copy_release - free c's buffer.
+ */
+int native_copy(struct native *n, const struct regs *regs, struct native_copy *c);
+void native_copy_release(struct native_copy *c);
+
+/*
+ * native_unwind - the native stack of the thread copied into `c`, walked
+ * from the copy (the thread need not be held): at most
  * `max` addresses into pcs[], innermost first, in *count. pcs[0] is the
  * thread's pc; each later entry is its frame's return address minus one,
  * an address inside the call instruction (so that naming it names the
@@ -103,11 +130,11 @@ void native_close(struct native *n);
  * are re-read once per unwind to make sure), an object without an unwind
  * table for it (libunwind would guess from the frame pointer; such a
  * guess is never kept), or a read that failed. What was found up to there
- * is kept and is right.
+ * is kept.
  * Returns 0 (even when not whole), -PF_ETORN (no frame at all: registers
  * short or a first read failed), -PF_EGONE (the process is gone).
  */
-int native_unwind(struct native *n, const struct regs *regs, uint64_t *pcs,
+int native_unwind(struct native *n, const struct native_copy *c, uint64_t *pcs,
 		  size_t max, size_t *count, bool *whole);
 
 /*

@@ -298,6 +298,7 @@ static void stats_add(struct target_stats *out, const struct target_stats *s)
 	out->trimmed += s->trimmed;
 	out->held_one += s->held_one;
 	out->lost += s->lost;
+	out->native_late += s->native_late;
 }
 
 void procset_stats(const struct procset *ps, struct target_stats *out)

@@ -548,12 +548,13 @@ static void print_stats(const struct run *run)
 	print_counts(&s);
 	fprintf(stderr, " late=%llu retries=%llu trimmed=%llu held_one=%llu "
 		"stopped_us_median=%.1f stopped_us_p99=%.1f stopped_us_max=%.1f "
-		"cycle_us_median=%.1f native_lost=%llu\n", (unsigned long long)run->late,
+		"cycle_us_median=%.1f native_late=%llu native_lost=%llu\n",
+		(unsigned long long)run->late,
 		(unsigned long long)s.retries, (unsigned long long)s.trimmed,
 		(unsigned long long)s.held_one,
 		us(histo_quantile(&run->stopped, 0.5)), us(histo_quantile(&run->stopped, 0.99)),
 		us(run->stopped.max_ns), us(histo_quantile(&run->cycle, 0.5)),
-		(unsigned long long)s.lost);
+		(unsigned long long)s.native_late, (unsigned long long)s.lost);
 }
 
 /*

@@ -306,18 +306,30 @@ static void match_tids(struct target *tg)
 	}
 }
 
-/* With --native: unwind each counted thread while it is held. */
-static int unwind_kept(struct target *tg)
+/* With --native: copy each counted thread's stack while it is held. */
+static int copy_kept(struct target *tg)
 {
 	mixed_begin(&tg->mx);
 	for (size_t i = 0; i < tg->s.nthreads; i++) {
 		const struct regs *r = tg->tt[i].keep ? regs_of(tg, tg->tt[i].tid) : NULL;
 		int rc;
 
-		if (r && (rc = mixed_unwind(&tg->mx, tg->tt[i].tid, r)) == -PF_EGONE)
+		if (r && (rc = mixed_copy(&tg->mx, tg->tt[i].tid, r)) == -PF_EGONE)
 			return rc;
 	}
 	return 0;
+}
+
+/* With --native, once the process runs again: unwind the stacks copied. */
+static int unwind_copied(struct target *tg, const struct sampling *sp)
+{
+	int rc;
+
+	if (!sp->native)
+		return 0;
+	rc = mixed_unwind(&tg->mx);
+	tg->stats.native_late = tg->mx.n.late_unwinds;
+	return rc;
 }
 
 /*
@@ -350,7 +362,7 @@ static int choose(struct target *tg, const struct sampling *sp, bool held)
 		tg->tt[i].keep = want && (t->depth || (sp->native && tg->tt[i].tid));
 		taken += tg->tt[i].keep && !sp->all_threads;
 	}
-	return held && sp->native ? unwind_kept(tg) : 0;
+	return held && sp->native ? copy_kept(tg) : 0;
 }
 
 /*
@@ -370,7 +382,7 @@ static int read_held(struct target *tg, const struct sampling *sp, bool wide, ui
 	t2 = now_ns(CLOCK_MONOTONIC);
 	histo_add(sp->stopped, t2 - t1);
 	histo_add(sp->cycle, t2 - t0);
-	return walk;
+	return walk == 0 ? unwind_copied(tg, sp) : walk;
 }
 
 /* Whether every thread is to be read: --threads, or no thread is known to
@@ -537,6 +549,8 @@ static int capture(struct target *tg, const struct sampling *sp, struct inspect 
 		tracee_resume(tg->t);
 		tg->held_ns = now_ns(CLOCK_MONOTONIC) - t0;
 		tg->held_cpu_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		if (rc == 0)
+			rc = unwind_copied(tg, sp);
 	}
 	if (rc == 0)
 		pywalk_resolve(&tg->w, &tg->s);

@@ -50,6 +50,8 @@ struct target_stats {
 	uint64_t samples, idle, failed, retries, trimmed, held_one;
 	uint64_t lost;		/* threads whose native and Python stacks
 				 * could not be paired (counted failed) */
+	uint64_t native_late;	/* unwinds that read the stack beyond the copy
+				 * made while held (native.h) */
 };
 
 /* What the last sample decided of each of its Python threads. */

@@ -39,6 +39,7 @@ struct run {
 	struct tracee t;
 	struct remote r;
 	struct native n;
+	struct native_copy copy;	/* of the thread being unwound */
 	struct stacks st;
 	struct cpustate cpu;
 	bool raw;
@@ -124,7 +125,8 @@ static int unwind_all(struct run *run, double *times, size_t *ntimes, size_t *fr
 		if (tracee_regs(&run->t, tid, &regs) < 0)
 			continue;	// not held this time: counted as no sample
 		t0 = now_cpu_us();
-		if (native_unwind(&run->n, &regs, pcs, MAX_FRAMES, &n, &whole) < 0)
+		if (native_copy(&run->n, &regs, &run->copy) < 0 ||
+		    native_unwind(&run->n, &run->copy, pcs, MAX_FRAMES, &n, &whole) < 0)
 			continue;
 		if (times) {
 			times[(*ntimes)++] = now_cpu_us() - t0;
@@ -242,6 +244,7 @@ int main(int argc, char **argv)
 	}
 	tracee_detach(&run.t);
 	tracee_release(&run.t);
+	native_copy_release(&run.copy);
 	native_close(&run.n);
 	remote_close(&run.r);
 	stacks_release(&run.st);

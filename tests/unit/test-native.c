@@ -3,7 +3,8 @@
  * test-native.c - unwind and name a child's native stack: a chain of known
  * functions, then the same chain interrupted by a signal handler (the
  * frame below the handler's return trampoline is exact), with every frame
- * up to _start found and named; and names of addresses in no object.
+ * up to _start found and named; a stack deeper than the first copy (read
+ * late once, then copied whole); and names of addresses in no object.
  */
 #include "compat.h"
 
@@ -63,6 +64,31 @@ __attribute__((noinline)) static void pf_handler(int sig)
 	pf_level3();
 }
 
+#define DEEP_LEVELS 24	/* of 4 KiB each: deeper than NATIVE_STACK_COPY */
+
+static void pf_deep(int level);
+static void (*volatile deeper)(int) = pf_deep;	/* not seen as endless */
+
+/* `level` frames of 4 KiB each over the chain. */
+__attribute__((noinline)) static void pf_deep(int level)
+{
+	volatile char pad[4096];
+
+	pad[0] = (char)level;
+	if (level > 1)
+		deeper(level - 1);
+	else
+		pf_level3();
+	sink += (unsigned long)pad[0];
+}
+
+static PF_NORETURN void child_deep(void)
+{
+	say_ready();
+	pf_deep(DEEP_LEVELS);
+	_exit(0);
+}
+
 /* The child: the chain, or (with_signal) the chain inside a handler. */
 __attribute__((noinline)) static PF_NORETURN void child(bool with_signal)
 {
@@ -75,35 +101,51 @@ __attribute__((noinline)) static PF_NORETURN void child(bool with_signal)
 	_exit(0);
 }
 
-/* The names of the child's frames, space-separated, innermost first. */
-static int unwind_child(pid_t pid, char *out, size_t cap, bool *whole)
+/* Stop `pid`, copy its stack, let it go and unwind the copy; its frames'
+ * names into `out`, space-separated, innermost first. */
+static int unwind_once(struct native *n, pid_t pid, char *out, size_t cap, bool *whole)
 {
 	struct tracee t;
-	struct remote r;
-	struct native n;
 	struct regs regs;
+	struct native_copy copy = { .lo = 0 };
 	uint64_t pcs[MAX];
-	size_t count;
+	size_t count = 0;
 	int rc;
 
 	out[0] = '\0';
 	tracee_init(&t);
-	if ((rc = remote_open(&r, pid)) < 0 || (rc = native_open(&n, pid, &r)) < 0)
-		return rc;
 	if ((rc = tracee_attach(&t, pid)) == 0 && (rc = tracee_stop(&t)) == 0 &&
 	    (rc = tracee_regs(&t, pid, &regs)) == 0)
-		rc = native_unwind(&n, &regs, pcs, MAX, &count, whole);
+		rc = native_copy(n, &regs, &copy);
 	tracee_detach(&t);
 	tracee_release(&t);
+	if (rc == 0)
+		rc = native_unwind(n, &copy, pcs, MAX, &count, whole);
+	native_copy_release(&copy);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		struct native_frame f;
 		size_t len = strlen(out);
 
-		native_name(&n, pcs[i], &f);
+		native_name(n, pcs[i], &f);
 		snprintf(out + len, cap - len, "%s%s", i ? " " : "",
 			 f.symbol ? f.symbol : "?");
 	}
-	native_close(&n);
+	return rc;
+}
+
+/* The names of the child's frames, space-separated, innermost first. */
+static int unwind_child(pid_t pid, char *out, size_t cap, bool *whole)
+{
+	struct remote r;
+	struct native n;
+	int rc;
+
+	if ((rc = remote_open(&r, pid)) < 0)
+		return rc;
+	if ((rc = native_open(&n, pid, &r)) == 0) {
+		rc = unwind_once(&n, pid, out, cap, whole);
+		native_close(&n);
+	}
 	remote_close(&r);
 	return rc;
 }
@@ -144,7 +186,7 @@ static pid_t start_deleted_copy(char *path, size_t cap)
 	return pid;
 }
 
-__attribute__((noinline)) static pid_t start_child(bool with_signal)
+__attribute__((noinline)) static pid_t start_child(int kind)
 {
 	int fds[2];
 	char c;
@@ -155,7 +197,9 @@ __attribute__((noinline)) static pid_t start_child(bool with_signal)
 	pid = fork();
 	if (pid == 0) {
 		ready_fd = fds[1];
-		child(with_signal);
+		if (kind == 2)
+			child_deep();
+		child(kind == 1);
 	}
 	close(fds[1]);
 	if (read(fds[0], &c, 1) != 1)
@@ -180,7 +224,7 @@ static void test_chain(void)
 {
 	char names[4096];
 	bool whole = false;
-	pid_t pid = start_child(false);
+	pid_t pid = start_child(0);
 	int rc = unwind_child(pid, names, sizeof names, &whole);
 
 	ok(rc == 0, "unwound (%s)", rc ? pf_last_error() : "ok");
@@ -196,7 +240,7 @@ static void test_signal(void)
 {
 	char names[4096];
 	bool whole = false;
-	pid_t pid = start_child(true);
+	pid_t pid = start_child(1);
 	int rc = unwind_child(pid, names, sizeof names, &whole);
 	const char *below = strstr(names, "pf_handler ");
 
@@ -207,6 +251,44 @@ static void test_signal(void)
 	ok(below && strstr(below, " raise child start_child ") && strstr(below, " main "),
 	   "through the signal frame to the interrupted code");
 	ok(whole, "whole");
+	stop_child(pid);
+}
+
+static size_t count_words(const char *s, const char *word)
+{
+	size_t n = 0, len = strlen(word);
+
+	for (const char *p = s; (p = strstr(p, word)); p += len)
+		n += (p == s || p[-1] == ' ') && (p[len] == ' ' || !p[len]);
+	return n;
+}
+
+/* A stack deeper than the first copy: the first unwind reads the rest from
+ * the running thread (late), the next copy holds it all. */
+static void test_deep(void)
+{
+	char first[8192], second[8192];
+	bool whole1 = false, whole2 = false;
+	pid_t pid = start_child(2);
+	struct remote r;
+	struct native n;
+	int rc1 = -1, rc2 = -1;
+	uint64_t late1 = 0;
+
+	remote_open(&r, pid);
+	if (native_open(&n, pid, &r) == 0) {
+		rc1 = unwind_once(&n, pid, first, sizeof first, &whole1);
+		late1 = n.late_unwinds;
+		rc2 = unwind_once(&n, pid, second, sizeof second, &whole2);
+		ok(late1 == 1 && n.stack_plan > DEEP_LEVELS * 4096u,
+		   "the first unwind read late and the copy grew (%zu bytes)", n.stack_plan);
+		ok(n.late_unwinds == 1, "the second one is wholly from its copy");
+		native_close(&n);
+	}
+	remote_close(&r);
+	ok(rc1 == 0 && whole1 && count_words(first, "pf_deep") == DEEP_LEVELS &&
+	   strstr(first, " start_child "), "first: every level, whole: %s", first);
+	ok(rc2 == 0 && whole2 && strcmp(first, second) == 0, "second: the same stack");
 	stop_child(pid);
 }
 
@@ -268,6 +350,7 @@ int main(int argc, char **argv)
 	test_branch_targets();
 	test_chain();
 	test_signal();
+	test_deep();
 	test_deleted();
 	test_unknown();
 	return done_testing();
