@@ -22,6 +22,7 @@
 
 struct cline {
 	const uint32_t *frames;	/* leaf first, as stored */
+	const uint32_t *keys;	/* their render keys, root first */
 	size_t depth;
 	uint64_t count;
 	uint64_t hash;
@@ -32,32 +33,24 @@ struct clines {
 	const struct render *r;
 	struct cline *v;
 	size_t n;
+	uint32_t *keys;		/* every counted stack's keys, back to back */
 	uint32_t *slots;	/* line index + 1, 0 = empty */
 	size_t mask;
 };
 
-static uint32_t key_at(const struct render *r, const struct cline *l, size_t i)
-{
-	return render_key(r, l->frames[i]);
-}
-
-static uint64_t keys_hash(const struct render *r, const struct cline *l)
+static uint64_t keys_hash(const struct cline *l)
 {
 	uint64_t h = 1469598103934665603ull ^ l->depth;
 
 	for (size_t i = 0; i < l->depth; i++)
-		h = (h ^ key_at(r, l, i)) * 1099511628211ull;
+		h = (h ^ l->keys[i]) * 1099511628211ull;
 	return h;
 }
 
-static bool same_keys(const struct render *r, const struct cline *a, const struct cline *b)
+static bool same_keys(const struct cline *a, const struct cline *b)
 {
-	if (a->hash != b->hash || a->depth != b->depth)
-		return false;
-	for (size_t i = 0; i < a->depth; i++)
-		if (key_at(r, a, i) != key_at(r, b, i))
-			return false;
-	return true;
+	return a->hash == b->hash && a->depth == b->depth &&
+	       memcmp(a->keys, b->keys, a->depth * sizeof *a->keys) == 0;
 }
 
 /* Count line `l` into its slot: a new line, or added to the one it renders as. */
@@ -68,7 +61,7 @@ static void add_line(struct clines *cl, struct cline l)
 	for (; cl->slots[i]; i = (i + 1) & cl->mask) {
 		struct cline *o = &cl->v[cl->slots[i] - 1];
 
-		if (same_keys(cl->r, o, &l)) {
+		if (same_keys(o, &l)) {
 			o->count += l.count;
 			return;
 		}
@@ -79,23 +72,33 @@ static void add_line(struct clines *cl, struct cline l)
 
 static void collect(struct clines *cl, const struct stacks *st)
 {
-	size_t counted = 0;
+	size_t counted = 0, nkeys = 0;
 
 	for (size_t id = 0; id < st->nstacks; id++)
-		counted += st->stacks[id].count != 0;
+		if (st->stacks[id].count) {
+			counted++;
+			nkeys += st->stacks[id].depth;
+		}
 	cl->mask = 1;
 	while (cl->mask < 2 * counted)
 		cl->mask <<= 1;
 	cl->slots = xcalloc(cl->mask, sizeof(*cl->slots));
 	cl->mask--;
 	cl->v = xreallocarray(NULL, counted ? counted : 1, sizeof(*cl->v));
+	cl->keys = xreallocarray(NULL, nkeys ? nkeys : 1, sizeof(*cl->keys));
+	nkeys = 0;
 	for (size_t id = 0; id < st->nstacks; id++) {
 		struct cline l = { .count = st->stacks[id].count };
+		uint32_t *k = cl->keys + nkeys;
 
 		if (!l.count)
 			continue;
 		l.frames = stacks_frames(st, (uint32_t)id, &l.depth);
-		l.hash = keys_hash(cl->r, &l);
+		for (size_t i = 0; i < l.depth; i++)
+			k[i] = render_key(cl->r, l.frames[l.depth - 1 - i]);
+		l.keys = k;
+		l.hash = keys_hash(&l);
+		nkeys += l.depth;
 		add_line(cl, l);
 	}
 }
@@ -183,18 +186,22 @@ static int by_count_then_line(const void *pa, const void *pb, void *ctx)
 {
 	const struct cline *a = pa, *b = pb;
 	const struct render *r = ctx;
-	size_t root = 0;
+	size_t root = 0, la, lb;
+	const char *ta, *tb;
+	int c;
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
-	while (root < a->depth && root < b->depth &&
-	       key_at(r, a, a->depth - 1 - root) == key_at(r, b, b->depth - 1 - root))
+	while (root < a->depth && root < b->depth && a->keys[root] == b->keys[root])
 		root++;
 	if (root == a->depth && root == b->depth)
 		return 0;
 	if (root == a->depth || root == b->depth)
-		root--;	/* the shorter line's tail meets the other's ';' */
-	return bytes_from(r, a, b, root);
+		return bytes_from(r, a, b, root - 1);	/* a tail meets a ';' */
+	ta = render_key_text(r, a->keys[root], &la);
+	tb = render_key_text(r, b->keys[root], &lb);
+	c = memcmp(ta, tb, la < lb ? la : lb);	/* the usual answer */
+	return c ? c : bytes_from(r, a, b, root);
 }
 
 static void put_counted(struct strbuf *out, uint64_t count)
@@ -259,6 +266,7 @@ int out_collapsed(FILE *f, const struct profile *p)
 	if (!rc)
 		rc = render_flush(f);
 	free(cl.v);
+	free(cl.keys);
 	free(cl.slots);
 	render_release(&r);
 	return rc;
