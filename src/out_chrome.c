@@ -186,24 +186,27 @@ static void track_ids(const struct cctx *c, uint32_t track, int64_t *pid, int64_
 	*tid = o->tid ? o->tid : (int64_t)track + 1;
 }
 
+/* Categories; the user's own Python frames, most events, go without one. */
 static const char *const class_names[] = {
-	[FRAME_CLASS_USER] = "python", [FRAME_CLASS_STDLIB] = "stdlib",
+	[FRAME_CLASS_USER] = NULL, [FRAME_CLASS_STDLIB] = "stdlib",
 	[FRAME_CLASS_SITE] = "site-packages", [FRAME_CLASS_NATIVE] = "native",
 	[FRAME_CLASS_ROOT] = "root",
 };
 
-/* "\"name\":...,\"cat\":..." of a key, made once and kept in c->names. */
-static void add_name(struct cctx *c, uint32_t key, struct strbuf *out)
+/* "\"name\":...,\"cat\":..." of a key, made once and kept in c->names;
+ * its length in *len. */
+static const char *name_of(struct cctx *c, uint32_t key, size_t *len)
 {
-	size_t len, at;
+	size_t at;
 
 	if (!c->name_at[key]) {
 		at = c->names.len;
 		strbuf_addstr(&c->names, "\"name\":");
 		if (render_is_marker(&c->r, key)) {
-			const char *s = render_key_text(&c->r, key, &len);
+			size_t n;
+			const char *s = render_key_text(&c->r, key, &n);
 
-			json_add_str(&c->names, s, len, 0);
+			json_add_str(&c->names, s, n, 0);
 			strbuf_addstr(&c->names, ",\"cat\":\"pyflame\"");
 		} else {
 			struct strbuf label;
@@ -212,19 +215,22 @@ static void add_name(struct cctx *c, uint32_t key, struct strbuf *out)
 			profile_frame_label(c->p, key, true, &label);
 			json_add_str(&c->names, label.buf, label.len, 0);
 			strbuf_release(&label);
-			strbuf_addf(&c->names, ",\"cat\":\"%s\"",
-				    class_names[profile_frame_class(c->p, key)]);
+			const char *cat = class_names[profile_frame_class(c->p, key)];
+
+			if (cat)
+				strbuf_addf(&c->names, ",\"cat\":\"%s\"", cat);
 		}
 		c->name_at[key] = at + 1;
 		c->name_len[key] = c->names.len - at;
 	}
-	strbuf_add(out, c->names.buf + c->name_at[key] - 1, c->name_len[key]);
+	*len = c->name_len[key];
+	return c->names.buf + c->name_at[key] - 1;
 }
 
 #define ADD_LIT(sb, lit) strbuf_add((sb), (lit), sizeof(lit) - 1)
 
 /* ",\"pid\":P,\"tid\":T,\"ts\":" of a track, made once and kept in it. */
-static void add_ids(struct cctx *c, uint32_t track, struct strbuf *out)
+static const struct strbuf *ids_of(struct cctx *c, uint32_t track)
 {
 	struct ctrack *t = &c->tracks[track];
 	int64_t pid, tid;
@@ -237,19 +243,32 @@ static void add_ids(struct cctx *c, uint32_t track, struct strbuf *out)
 		strbuf_addu(&t->ids, (uint64_t)tid);
 		ADD_LIT(&t->ids, ",\"ts\":");
 	}
-	strbuf_add(out, t->ids.buf, t->ids.len);
+	return &t->ids;
 }
 
+#define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+/* A complete event, written in place: a million of them are common. */
 static void add_x(struct cctx *c, const struct xevent *x, struct strbuf *out)
 {
-	sep(c, out);
-	ADD_LIT(out, "{\"ph\":\"X\",");
-	add_name(c, x->key, out);
-	add_ids(c, x->track, out);
-	strbuf_addu(out, x->begin);
-	ADD_LIT(out, ",\"dur\":");
-	strbuf_addu(out, x->end - x->begin);
-	strbuf_addch(out, '}');
+	size_t nlen;
+	const char *name = name_of(c, x->key, &nlen);
+	const struct strbuf *ids = ids_of(c, x->track);
+	char *p;
+
+	strbuf_grow(out, nlen + ids->len + 64);
+	p = out->buf + out->len;
+	if (c->written++)
+		*p++ = ',';
+	p = PUT_LIT(p, "\n{\"ph\":\"X\",");
+	memcpy(p, name, nlen);
+	p += nlen;
+	memcpy(p, ids->buf, ids->len);
+	p = put_u64(p + ids->len, x->begin);
+	p = PUT_LIT(p, ",\"dur\":");
+	p = put_u64(p, x->end - x->begin);
+	*p++ = '}';
+	strbuf_setlen(out, (size_t)(p - out->buf));
 }
 
 static void add_meta(struct cctx *c, const char *what, uint32_t track,

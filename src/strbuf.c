@@ -90,7 +90,7 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-void strbuf_addu(struct strbuf *sb, uint64_t v)
+char *put_u64(char *dst, uint64_t v)
 {
 	char buf[24];
 	size_t n = sizeof buf;
@@ -99,5 +99,21 @@ void strbuf_addu(struct strbuf *sb, uint64_t v)
 		buf[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	strbuf_add(sb, buf + n, sizeof buf - n);
+	memcpy(dst, buf + n, sizeof buf - n);
+	return dst + (sizeof buf - n);
+}
+
+void strbuf_addu(struct strbuf *sb, uint64_t v)
+{
+	strbuf_grow(sb, 20);
+	strbuf_setlen(sb, (size_t)(put_u64(sb->buf + sb->len, v) - sb->buf));
+}
+
+void strbuf_setlen(struct strbuf *sb, size_t len)
+{
+	if (len >= (sb->cap ? sb->cap : 1))
+		PF_BUG("strbuf_setlen beyond the buffer");
+	sb->len = len;
+	if (sb->cap)
+		sb->buf[len] = '\0';
 }

@@ -28,4 +28,13 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) PF_PRINTF(2, 3);
 /* strbuf_addu - `v` in decimal, as "%" PRIu64 would write it, faster. */
 void strbuf_addu(struct strbuf *sb, uint64_t v);
 
+/*
+ * For writers that fill the buffer themselves: strbuf_grow() for the most
+ * they will write, then write at buf + len, then strbuf_setlen() to the
+ * new length (at most cap - 1). put_u64 - `v` in decimal at `dst` (room
+ * for 20 digits), no NUL; returns the end of what it wrote.
+ */
+void strbuf_setlen(struct strbuf *sb, size_t len);
+char *put_u64(char *dst, uint64_t v);
+
 #endif

@@ -140,7 +140,7 @@ CHROME_NAME_RE = re.compile(r"^(.*) \((.*?)(?::([0-9]+))?\)$")
 
 def chrome_frame_text(event):
     """"function (file:line)" back to "file:function:line"."""
-    if event["cat"] in ("pyflame", "root"):
+    if event.get("cat") in ("pyflame", "root"):
         return event["name"]
     m = CHROME_NAME_RE.match(event["name"])
     assert m, "event name %r is not 'function (file:line)'" % event["name"]
