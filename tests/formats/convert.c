@@ -14,7 +14,7 @@
  * out.svg, out.speedscope.json, out.chrome.json, out.pb.gz and
  * out.flamechart. -n: write without line numbers; -x: leave idle out;
  * -r: the sampling interval in us (default: the median step of the
- * recording, 1000 with -S). -b N: write each format N times into memory
+ * recording, 1000 with -S). -b N: write each format N times to its file
  * first and print, per format, the median time in ms ("bench FORMAT MS").
  */
 #include "compat.h"
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "stacks.h"
@@ -226,20 +227,27 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void bench(const struct writer *w, const struct profile *p, int times)
+/* Write `p` to `path` `times` times, as pyflame -o would a new file: open,
+ * write, close (the last write's file removed first, untimed). */
+static void bench(const struct writer *w, const struct profile *p, const char *path, int times)
 {
 	double *ms = xcalloc((size_t)times, sizeof(*ms));
 
 	for (int i = 0; i < times; i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		double t0 = now_ms();
+		double t0;
+		FILE *f;
 
+		unlink(path);
+		t0 = now_ms();
+		f = fopen(path, "w");
+
+		if (!f) {
+			fprintf(stderr, "convert: cannot write '%s': %s\n", path, strerror(errno));
+			exit(1);
+		}
 		w->write(f, p);
 		fclose(f);
 		ms[i] = now_ms() - t0;
-		free(buf);
 	}
 	qsort(ms, (size_t)times, sizeof(*ms), cmp_double);
 	printf("bench %s %.2f\n", w->name, ms[times / 2]);
@@ -259,9 +267,9 @@ static int write_all(const struct profile *p, const char *dir, int times)
 		const struct writer *w = writer_named(files[i][0]);
 		FILE *f;
 
-		if (times > 0)
-			bench(w, p, times);
 		snprintf(path, sizeof path, "%s/%s", dir, files[i][1]);
+		if (times > 0)
+			bench(w, p, path, times);
 		if (!(f = fopen(path, "w")) || w->write(f, p) != 0 || fclose(f) != 0) {
 			fprintf(stderr, "convert: cannot write '%s': %s\n", path, strerror(errno));
 			return 1;
