@@ -458,13 +458,11 @@ static int hold(struct target *tg, const struct sampling *sp, bool *idle)
  * frame, a deeper stack), or whose frames do not fit together (the stack
  * changed while the batch was copied), is taken again at once.
  */
-static int read_running(struct target *tg, const struct sampling *sp, bool all_threads)
+/* A capture of the running target, retried while torn. */
+static int capture_running(struct target *tg, bool all_threads)
 {
 	int rc = 0;
 
-	tg->arm_owner = -1;
-	tg->busy = all_threads ? 0 : look(tg);
-	all_threads = all_threads || tg->busy > 0;
 	for (int i = 0; i < NONBLOCKING_TRIES; i++) {
 		if (i > 0)
 			tg->stats.retries++;
@@ -474,6 +472,22 @@ static int read_running(struct target *tg, const struct sampling *sp, bool all_t
 		if (rc != -PF_ETORN)
 			break;
 	}
+	return rc;
+}
+
+/*
+ * --nonblocking: the GIL holder's stack; when none holds it, every thread
+ * if some thread is on a CPU (look(): reads /proc, so only then).
+ */
+static int read_running(struct target *tg, const struct sampling *sp, bool all_threads)
+{
+	int rc;
+
+	tg->arm_owner = -1;
+	tg->busy = 0;
+	rc = capture_running(tg, all_threads);
+	if (rc == 0 && !all_threads && tg->s.nthreads == 0 && (tg->busy = look(tg)) > 0)
+		rc = capture_running(tg, true);
 	return rc < 0 ? rc : choose(tg, sp, false);
 }
 
