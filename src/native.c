@@ -514,7 +514,7 @@ void native_close(struct native *n)
 int native_copy(struct native *n, const struct regs *regs, struct native_copy *c)
 {
 	const struct map_entry *e;
-	uint64_t sp;
+	uint64_t sp, lo;
 	size_t len;
 	int rc;
 
@@ -526,11 +526,12 @@ int native_copy(struct native *n, const struct regs *regs, struct native_copy *c
 	sp = arch_regs_sp(regs);
 	if (!(e = maps_find_addr(&n->objs.maps, sp)))
 		return 0;	/* mapped since the maps were read: native_unwind reads it */
-	len = e->end - sp < n->stack_plan ? (size_t)(e->end - sp) : n->stack_plan;
+	lo = sp - e->start < NATIVE_BELOW_SP ? e->start : sp - NATIVE_BELOW_SP;
+	len = e->end - sp < n->stack_plan ? (size_t)(e->end - lo) : n->stack_plan + (size_t)(sp - lo);
 	XGROW(c->data, c->cap, len);
-	if ((rc = remote_read(n->r, sp, c->data, len)) < 0)
+	if ((rc = remote_read(n->r, lo, c->data, len)) < 0)
 		return rc == -PF_EGONE ? rc : 0;
-	c->lo = sp;
+	c->lo = lo;
 	c->end = e->end;
 	c->len = len;
 	return 0;

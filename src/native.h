@@ -37,6 +37,7 @@
 #define NATIVE_MAX_DEPTH 1024	/* a good `max` for native_unwind() */
 #define NATIVE_STACK_COPY (32u << 10)	/* stack bytes copied at first */
 #define NATIVE_STACK_COPY_MAX (1u << 20)	/* ... and at most, as unwinds need */
+#define NATIVE_BELOW_SP 512u	/* bytes below the stack pointer copied too */
 #define NATIVE_FOLLOW_MAX 4	/* functions whose split-off parts are known */
 
 /*
