@@ -455,6 +455,14 @@ def test_pyflame_native_merged(interp, targets, pyflame):
                                            "libz.so")) > 0, plain
 
 
+def cut_at_unknown(stack):
+    """Whether the native frames of a stack (root first) all follow its
+    Python ones, the outermost of them in no file."""
+    natives = [i for i, f in enumerate(stack) if profiles.is_native(f)]
+    return bool(natives) and natives == list(range(natives[0], len(stack))) and \
+        stack[natives[0]].file == "[unknown]"
+
+
 def test_pyflame_native_callback_nests(interp, targets, pyflame):
     """ctypes' qsort calling a Python comparison: every stack with the
     callback has native frames (libffi, libc's qsort) between it and the
@@ -465,7 +473,14 @@ def test_pyflame_native_callback_nests(interp, targets, pyflame):
     callback = [(s, c) for s, c in prof.stacks
                 if any(f.func == "compare" and is_py(f) for f in s)]
     assert sum(c for _, c in callback) >= 0.2 * prof.total, run
+    # an unwind stopped in code in no file ("[unknown]": libffi's
+    # trampolines) leaves every Python frame outside the native ones it
+    # found, unnested (merge.h): rare, and only so
+    cut = [(s, c) for s, c in callback if cut_at_unknown(s)]
+    assert sum(c for _, c in cut) <= 0.05 * sum(c for _, c in callback), run
     for s, _ in callback:
+        if cut_at_unknown(s):
+            continue
         outer = positions(s, lambda f: f.func == "qsort_loop" and is_py(f))
         inner = positions(s, lambda f: f.func == "compare" and is_py(f))
         libc = positions(s, lambda f: profiles.is_native(f) and
