@@ -11,7 +11,9 @@ ru_stime (wait4), the long run's minus the short run's, over the samples=
 of --stats that the long run took more: the cost of a sample once warm,
 start-up (attaching, reading symbol tables) and output left out; the
 long run's CPU over its samples is shown too. Achieved: samples= over
-SECONDS x 1000. Slowdown
+SECONDS x 1000. Held: the median over the runs of --stats'
+stopped_us_median (and of its p99), how long the target was held a
+sample. Slowdown
 (cheavy only): the median of the loops per second the target reports
 while profiled (from 0.6 s after pyflame starts), against those of the
 SECONDS just before, minus one; REPS such pairs per mode, alternating,
@@ -51,6 +53,7 @@ def profile(pyflame, pid, seconds, native):
     p.stderr.close()
     m = re.search(r"stats: samples=(\d+) idle=(\d+) failed=(\d+)", err)
     lost = re.search(r"native_lost=(\d+)$", err.strip())
+    held = re.search(r"stopped_us_median=([0-9.]+) stopped_us_p99=([0-9.]+)", err)
     if status != 0 or not m:
         raise SystemExit("pyflame failed: %s" % err)
     samples = int(m.group(1))
@@ -59,7 +62,9 @@ def profile(pyflame, pid, seconds, native):
             "achieved": samples / (seconds * 1000.0),
             "idle": int(m.group(2)) / max(samples, 1),
             "failed": (int(m.group(3))) / max(samples, 1),
-            "lost": int(lost.group(1)) if lost else 0}
+            "lost": int(lost.group(1)) if lost else 0,
+            "held_us": float(held.group(1)) if held else 0.0,
+            "held_p99_us": float(held.group(2)) if held else 0.0}
 
 
 class Rates(object):
@@ -143,12 +148,13 @@ def main(argv):
                 r = runs[native]
                 print("%-15s %-9s cpu/sample %7.1f us (whole run %7.1f)  "
                       "achieved %5.1f %%  idle %4.1f %%  failed %4.1f %%  "
-                      "lost %d" % (
+                      "lost %d  held %5.1f us (p99 %5.1f)" % (
                           label, "--native" if native else "default",
                           median_of(r, "marginal_us"), median_of(r, "cpu_us"),
                           100 * median_of(r, "achieved"),
                           100 * median_of(r, "idle"), 100 * median_of(r, "failed"),
-                          sum(x["lost"] for x in r)))
+                          sum(x["lost"] for x in r), median_of(r, "held_us"),
+                          median_of(r, "held_p99_us")))
             if script == "cheavy.py":
                 slow = {False: [], True: []}
                 for _ in range(reps):

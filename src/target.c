@@ -458,7 +458,6 @@ static int hold(struct target *tg, const struct sampling *sp, bool *idle)
  * frame, a deeper stack), or whose frames do not fit together (the stack
  * changed while the batch was copied), is taken again at once.
  */
-/* A capture of the running target, retried while torn. */
 static int capture_running(struct target *tg, bool all_threads)
 {
 	int rc = 0;
