@@ -162,63 +162,55 @@ static void test_text(void)
 	stacks_release(&w.st);
 }
 
-static void test_cut_utf8(void)
+/* The row of a one-sample profile of frame (file, name, line), `width`
+ * columns wide, compared with `want`. */
+static bool row_is(const char *file, const char *name, int line, size_t width,
+		   const char *want)
 {
 	struct stacks st;
 	struct toptable t;
 	struct top_row row;
 	struct strbuf sb;
 	uint32_t f;
+	bool same;
 	static const struct origin o = { 1, 1, 1, 0 };
 
 	stacks_init(&st, false);
-	f = frame(&st, "\xe5\x87\xbd.py", "fun\xc3\xa7\xc3\xa3o\x01", 1);
+	f = frame(&st, file, name, line);
 	strbuf_init(&sb);
 	toptable_init(&t, &st, true, false, 0);
 	toptable_add_stack(&t, &f, 1, stacks_intern_origin(&st, &o), false);
 	toptable_add_sample(&t, TOP_SAMPLE_STACKS);
 	toptable_roll(&t, SEC);
 	toptable_rows(&t, TOP_SPAN_LAST, TOP_SORT_OWN, &row, 1);
-	toptable_row(&t, TOP_SPAN_LAST, &row, 44, &sb);
-	ok(text_is(&sb, " 100.0   100.0     1.00s     1.00s   fun\xc3\xa7\xc3\xa3o?"),
-	   "a UTF-8 character is one column; control characters become '?'");
+	toptable_row(&t, TOP_SPAN_LAST, &row, width, &sb);
+	same = text_is(&sb, want);
 	toptable_release(&t);
 	strbuf_release(&sb);
 	stacks_release(&st);
+	return same;
+}
+
+static void test_cut_utf8(void)
+{
+	ok(row_is("\xe5\x87\xbd.py", "fun\xc3\xa7\xc3\xa3o\x01", 1, 44,
+		  " 100.0   100.0     1.00s     1.00s   fun\xc3\xa7\xc3\xa3o?"),
+	   "a UTF-8 character is one column; control characters become '?'");
 }
 
 /* A long path loses its start, so that the function and the line stay. */
 static void test_cut_path(void)
 {
-	struct stacks st;
-	struct toptable t;
-	struct top_row row;
-	struct strbuf sb;
-	uint32_t f;
-	static const struct origin o = { 1, 1, 1, 0 };
+	static const char path[] = "/srv/app/releases/2026-12-03/tests/e2e/targets/threads32.py";
 
-	stacks_init(&st, false);
-	f = frame(&st, "/srv/app/releases/2026-12-03/tests/e2e/targets/threads32.py", "spin", 30);
-	strbuf_init(&sb);
-	toptable_init(&t, &st, true, false, 0);
-	toptable_add_stack(&t, &f, 1, stacks_intern_origin(&st, &o), false);
-	toptable_add_sample(&t, TOP_SAMPLE_STACKS);
-	toptable_roll(&t, SEC);
-	toptable_rows(&t, TOP_SPAN_LAST, TOP_SORT_OWN, &row, 1);
-	toptable_row(&t, TOP_SPAN_LAST, &row, 200, &sb);
-	ok(text_is(&sb, " 100.0   100.0     1.00s     1.00s   spin "
-		   "(/srv/app/releases/2026-12-03/tests/e2e/targets/threads32.py:30)"),
+	ok(row_is(path, "spin", 30, 200, " 100.0   100.0     1.00s     1.00s   spin "
+		  "(/srv/app/releases/2026-12-03/tests/e2e/targets/threads32.py:30)"),
 	   "a path that fits is whole");
-	toptable_row(&t, TOP_SPAN_LAST, &row, 80, &sb);
-	ok(text_is(&sb, " 100.0   100.0     1.00s     1.00s   spin "
-		   "(...tests/e2e/targets/threads32.py:30)"),
+	ok(row_is(path, "spin", 30, 80, " 100.0   100.0     1.00s     1.00s   spin "
+		  "(...tests/e2e/targets/threads32.py:30)"),
 	   "a long path loses its start: 80 columns, the line number kept");
-	toptable_row(&t, TOP_SPAN_LAST, &row, 50, &sb);
-	ok(text_is(&sb, " 100.0   100.0     1.00s     1.00s   spin (/srv/ap"),
+	ok(row_is(path, "spin", 30, 50, " 100.0   100.0     1.00s     1.00s   spin (/srv/ap"),
 	   "too narrow for 12 columns of the path: cut at the width");
-	toptable_release(&t);
-	strbuf_release(&sb);
-	stacks_release(&st);
 }
 
 int main(void)
