@@ -6,6 +6,7 @@
 #include "compat.h"
 
 #include <inttypes.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,20 +80,26 @@ static uint32_t divide_chunk(uint32_t *d, size_t *n, unsigned shift)
 	return (uint32_t)rem;
 }
 
-/* The decimal digits of d[0..n) (n <= PYREPR_INT_DIGITS), most significant first. */
-static void long_decimal(uint32_t *d, size_t n, unsigned shift, struct strbuf *out)
+/* The decimal digits of d[0..n) (n <= PYREPR_INT_DIGITS), most significant
+ * first, into out (9 * CHUNKS_MAX bytes); their count. */
+static size_t long_decimal(uint32_t *d, size_t n, unsigned shift, char *out)
 {
 	uint32_t chunks[CHUNKS_MAX];
 	size_t nc = 0;
+	char *p;
 
 	while (n && !d[n - 1])
 		n--;
 	do
 		chunks[nc++] = divide_chunk(d, &n, shift);
 	while (n && nc < CHUNKS_MAX);
-	strbuf_addf(out, "%" PRIu32, chunks[nc - 1]);
-	while (nc-- > 1)
-		strbuf_addf(out, "%09" PRIu32, chunks[nc - 1]);
+	p = put_u64(out, chunks[nc - 1]);
+	while (nc-- > 1) {
+		for (int i = 8; i >= 0; i--, chunks[nc - 1] /= 10)
+			p[i] = (char)('0' + chunks[nc - 1] % 10);
+		p += 9;
+	}
+	return (size_t)(p - out);
 }
 
 /* The sign, then `len` decimal digits cut to the width. */
@@ -124,7 +131,7 @@ int pyrepr_long(const struct pyoffsets *o, const struct pyrepr_style *st, const 
 		size_t len, struct strbuf *out)
 {
 	uint32_t d[PYREPR_INT_DIGITS];
-	struct strbuf text;
+	char text[9 * CHUNKS_MAX];
 	uint64_t n;
 	bool negative;
 	int rc;
@@ -140,18 +147,22 @@ int pyrepr_long(const struct pyoffsets *o, const struct pyrepr_style *st, const 
 		if (d[i] >> o->long_shift)
 			return pf_fail(PF_EFORMAT, "int digit %#x too wide", d[i]);
 	}
-	strbuf_init(&text);
-	long_decimal(d, (size_t)n, o->long_shift, &text);
-	add_digits(st, negative, text.buf, text.len, py2(st) ? "L" : "", out);
-	strbuf_release(&text);
+	add_digits(st, negative, text, long_decimal(d, (size_t)n, o->long_shift, text),
+		   py2(st) ? "L" : "", out);
 	return 0;
 }
 
 int pyrepr_int27(const struct pyoffsets *o, const uint8_t *obj, size_t len, struct strbuf *out)
 {
+	int64_t v;
+
 	if (!has(len, o->int27_value, 8))
 		return pf_fail(PF_EFORMAT, "int object too short");
-	strbuf_addf(out, "%" PRId64, (int64_t)le_load(obj, o->int27_value, 8));
+	v = (int64_t)le_load(obj, o->int27_value, 8);
+
+	if (v < 0)
+		strbuf_addch(out, '-');
+	strbuf_addu(out, v < 0 ? -(uint64_t)v : (uint64_t)v);
 	return 0;
 }
 
@@ -174,9 +185,16 @@ static size_t sci_parts(const char *sci, char *digits, int *exp10)
 /* Whether digits[0..n) x 10^(exp10 - n + 1) reads back as v. */
 static bool reads_back(const char *digits, size_t n, int exp10, double v)
 {
-	char buf[64];
+	char buf[48], *p = buf;
+	int e = exp10 - (int)n + 1;
 
-	snprintf(buf, sizeof buf, "%.*se%d", (int)n, digits, exp10 - (int)n + 1);
+	memcpy(p, digits, n);
+	p += n;
+	*p++ = 'e';
+	if (e < 0)
+		*p++ = '-';
+	p = put_u64(p, (uint64_t)(e < 0 ? -e : e));
+	*p = '\0';
 	return strtod(buf, NULL) == v;
 }
 
@@ -206,17 +224,39 @@ static bool step_digits(char *digits, size_t n, int *exp10, int dir)
 }
 
 /*
- * The p significant digits (correctly rounded, else their neighbour above
- * or below: the interval that reads back as v is not centred on v at powers
+ * v's p (< 17) significant digits correctly rounded, from d17, its 17
+ * correctly rounded ones (exponent e17); from printf when those end on the
+ * tie ("5", then zeros) that rounding twice cannot settle.
+ */
+static size_t rounded(double v, size_t p, const char *d17, int e17, char *digits, int *exp10)
+{
+	char sci[64];
+	bool tie = d17[p] == '5';
+
+	for (size_t i = p + 1; i < 17 && tie; i++)
+		tie = d17[i] == '0';
+	if (tie) {
+		snprintf(sci, sizeof sci, "%.*e", (int)p - 1, v);
+		return sci_parts(sci, digits, exp10);
+	}
+	memcpy(digits, d17, p);
+	digits[p] = '\0';
+	*exp10 = e17;
+	if (d17[p] >= '5')
+		step_digits(digits, p, exp10, 1);
+	return p;
+}
+
+/*
+ * The p significant digits (correctly rounded, else their neighbour below
+ * or above: the interval that reads back as v is not centred on v at powers
  * of two) that read back as v, if any; their count, or 0.
  */
-static size_t digits_of(double v, int p, char *digits, int *exp10)
+static size_t digits_of(double v, size_t p, const char *d17, int e17, char *digits, int *exp10)
 {
-	char sci[64], alt[32];
-	size_t n;
+	char alt[32];
+	size_t n = rounded(v, p, d17, e17, digits, exp10);
 
-	snprintf(sci, sizeof sci, "%.*e", p - 1, v);
-	n = sci_parts(sci, digits, exp10);
 	if (reads_back(digits, n, *exp10, v))
 		return n;
 	for (int dir = -1; dir <= 1; dir += 2) {
@@ -232,53 +272,40 @@ static size_t digits_of(double v, int p, char *digits, int *exp10)
 	return 0;
 }
 
-/* The fewest p in [lo, hi] whose digits read back as v, if p = hi + 1
- * does (given in digits, n of them): by bisection. */
-static size_t bisect_digits(double v, int lo, int hi, char *digits, int *exp10, size_t n)
-{
-	char best[32];
-	int best_exp = *exp10;
-
-	memcpy(best, digits, n + 1);
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		size_t got = digits_of(v, mid, digits, exp10);
-
-		if (got) {
-			memcpy(best, digits, got + 1);
-			n = got;
-			best_exp = *exp10;
-			hi = mid - 1;
-		} else {
-			lo = mid + 1;
-		}
-	}
-	memcpy(digits, best, n + 1);
-	*exp10 = best_exp;
-	return n;
-}
-
 /*
- * The shortest digits that read back as v (finite, > 0). If p digits do, so
- * do p + 1, and 17 always do. Most doubles need 16 or 17, so those are
- * tried first, and only a value that 15 digits give is bisected over 1 - 14.
+ * The shortest digits that read back as v (finite, > 0), from its 17
+ * correctly rounded digits, which always do. If at most 15 digits do, they
+ * are the 15 correctly rounded ones without their trailing zeros: a normal
+ * double's neighbours lie closer than half a unit of the 15th digit, so no
+ * other 15-digit decimal reads back. Otherwise 16 digits (rounded, or a
+ * neighbour) or the 17. A subnormal has fewer significant bits: its digits
+ * are sought one count at a time.
  */
 static size_t shortest(double v, char *digits, int *exp10)
 {
-	char sixteen[32];
-	int exp16;
-	size_t n = digits_of(v, 16, digits, exp10), n15;
+	char sci[64], d17[32];
+	int e17;
+	size_t n = 0;
 
-	if (n == 0)
-		return digits_of(v, 17, digits, exp10);
-	memcpy(sixteen, digits, n + 1);
-	exp16 = *exp10;
-	if ((n15 = digits_of(v, 15, digits, exp10)) == 0) {
-		memcpy(digits, sixteen, n + 1);
-		*exp10 = exp16;
-		return n;
+	snprintf(sci, sizeof sci, "%.16e", v);
+	if (sci_parts(sci, d17, &e17) != 17)
+		PF_BUG("%%.16e gave other than 17 digits");
+	for (size_t p = 1; v < DBL_MIN && p < 17 && !n; p++)
+		n = digits_of(v, p, d17, e17, digits, exp10);
+	if (!n && v >= DBL_MIN) {
+		n = rounded(v, 15, d17, e17, digits, exp10);
+		if (reads_back(digits, n, *exp10, v)) {
+			while (n > 1 && digits[n - 1] == '0')
+				digits[--n] = '\0';
+			return n;
+		}
+		n = digits_of(v, 16, d17, e17, digits, exp10);
 	}
-	return bisect_digits(v, 1, 14, digits, exp10, n15);
+	if (n)
+		return n;
+	memcpy(digits, d17, 18);
+	*exp10 = e17;
+	return 17;
 }
 
 /* repr's layout: positional while the point lies within -4 < decpt <= 16. */
@@ -420,6 +447,8 @@ static char choose_quote(const uint8_t *data, unsigned kind, size_t n)
 {
 	bool squote = false, dquote = false;
 
+	if (kind == 1)
+		return memchr(data, '\'', n) && !memchr(data, '"', n) ? '"' : '\'';
 	for (size_t i = 0; i < n; i++) {
 		uint32_t c = code_point(data, kind, i);
 
@@ -427,6 +456,18 @@ static char choose_quote(const uint8_t *data, unsigned kind, size_t n)
 		dquote |= c == '"';
 	}
 	return squote && !dquote ? '"' : '\'';
+}
+
+/* How many of the bytes data[0..n) from the first are printable ASCII that
+ * repr() leaves as they are (no quote, no backslash). */
+static size_t plain_run(const uint8_t *data, size_t n, char quote)
+{
+	size_t i = 0;
+
+	while (i < n && data[i] >= ' ' && data[i] < 0x7f && data[i] != (uint8_t)quote &&
+	       data[i] != '\\')
+		i++;
+	return i;
 }
 
 /* Quoted characters data[0..n) (kind bytes each), then the cut marker. */
@@ -438,8 +479,16 @@ static void add_quoted(const char *prefix, const uint8_t *data, unsigned kind, s
 
 	strbuf_addstr(out, prefix);
 	strbuf_addch(out, quote);
-	for (size_t i = 0; i < n; i++)
-		add_char(code_point(data, kind, i), quote, wide, minor, out);
+	for (size_t i = 0; i < n; i++) {
+		size_t run = kind == 1 ? plain_run(data + i, n - i, quote) : 0;
+
+		if (run) {
+			strbuf_add(out, data + i, run);
+			i += run - 1;
+		} else {
+			add_char(code_point(data, kind, i), quote, wide, minor, out);
+		}
+	}
 	strbuf_addch(out, quote);
 	if (total > n)
 		strbuf_addf(out, "... (%llu %s)", (unsigned long long)total, unit);
@@ -575,6 +624,19 @@ void pyrepr_container(const struct pyrepr_style *st, enum pyrepr_container kind,
 
 /* ------------------------------------------------------------- others */
 
+/* `v` in lowercase hexadecimal, as "%" PRIx64 writes it. */
+static void add_hex(uint64_t v, struct strbuf *out)
+{
+	char hex[16];
+	size_t n = 0;
+
+	do {
+		hex[sizeof hex - ++n] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	strbuf_add(out, hex + sizeof hex - n, n);
+}
+
 void pyrepr_other(const char *name, size_t len, uint64_t addr, struct strbuf *out)
 {
 	size_t n = 0;
@@ -589,5 +651,7 @@ void pyrepr_other(const char *name, size_t len, uint64_t addr, struct strbuf *ou
 	}
 	if (!n)
 		strbuf_addstr(out, "object");
-	strbuf_addf(out, " at 0x%" PRIx64 ">", addr);
+	strbuf_addstr(out, " at 0x");
+	add_hex(addr, out);
+	strbuf_addch(out, '>');
 }

@@ -23,7 +23,6 @@ void strbuf_reset(struct strbuf *sb);	/* len = 0, keeps the memory */
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
-void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) PF_PRINTF(2, 3);
 /* strbuf_addu - `v` in decimal, as "%" PRIu64 would write it, faster. */
 void strbuf_addu(struct strbuf *sb, uint64_t v);
@@ -36,5 +35,14 @@ void strbuf_addu(struct strbuf *sb, uint64_t v);
  */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 char *put_u64(char *dst, uint64_t v);
+
+/* One byte; inline, for writers that go a byte at a time. */
+static inline void strbuf_addch(struct strbuf *sb, char c)
+{
+	if (sb->len + 1 >= sb->cap)
+		strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 
 #endif
