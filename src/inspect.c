@@ -67,7 +67,7 @@ static void read_task(struct inspect *in, pid_t tid, struct strbuf *scratch)
 	}
 }
 
-int inspect_before(struct inspect *in)
+int inspect_before(struct inspect *in, const struct pysample *preview)
 {
 	struct strbuf scratch;
 	pid_t *tids = NULL;
@@ -84,6 +84,8 @@ int inspect_before(struct inspect *in)
 		strbuf_reset(&in->cmdline);
 	strbuf_release(&scratch);
 	free(tids);
+	if (preview && in->locals)
+		pylocals_expect(&in->pl, preview->nframes);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  *   inspect_before  the target running: its threads as the kernel lists
  *                   them (name, state letter) and its command line, from
  *                   /proc; a thread's state can only be read before it is
- *                   stopped.
+ *                   stopped. Given a capture of the running target, room
+ *                   for what the hold will copy is made ready too.
  *   inspect_held    the target held, right after pywalk_capture(): each
  *                   shown frame's qualified name, the pages its variables
  *                   lie in (when asked; pylocals_fetch: copies, no text),
@@ -67,9 +68,11 @@ void inspect_init(struct inspect *in, pid_t pid, struct remote *r, const struct 
 		  bool locals, unsigned width);
 void inspect_release(struct inspect *in);
 
-/* The kernel's threads and the command line. 0, or -PF_EGONE if the
- * process is gone; a thread that ends meanwhile is simply left out. */
-int inspect_before(struct inspect *in);
+/* The kernel's threads and the command line; with `preview` (a capture of
+ * the running target, or NULL), room sized for its frames. 0, or
+ * -PF_EGONE if the process is gone; a thread that ends meanwhile is simply
+ * left out. */
+int inspect_before(struct inspect *in, const struct pysample *preview);
 
 /* Variables, qualified names and TIDs of sample `s` (just captured, the
  * target still held). A frame whose variables cannot be read is marked so;

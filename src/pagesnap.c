@@ -109,6 +109,17 @@ static long new_page(struct pagesnap *s)
 	return (long)n;
 }
 
+void pagesnap_reserve(struct pagesnap *s, size_t pages)
+{
+	size_t npages = s->npages;
+
+	pages = pages < PAGESNAP_MAX_PAGES ? pages : PAGESNAP_MAX_PAGES;
+	for (s->npages = s->nchunks * PAGESNAP_CHUNK; s->npages < pages; s->npages += PAGESNAP_CHUNK)
+		if (new_page(s) < 0)
+			break;
+	s->npages = npages;
+}
+
 static void keep_page(struct pagesnap *s, uint64_t page, size_t number)
 {
 	size_t h = slot_of(s, page);
@@ -190,6 +201,28 @@ int pagesnap_read(struct pagesnap *s, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+int pagesnap_view(struct pagesnap *s, uint64_t addr, size_t len, void *buf, const uint8_t **out)
+{
+	size_t got = 0;
+
+	if (len && pagesnap_peek(s, addr, len, out, &got) == 0 && got == len)
+		return 0;
+	*out = buf;
+	return pagesnap_read(s, addr, buf, len);
+}
+
+int pagesnap_peek(struct pagesnap *s, uint64_t addr, size_t max, const uint8_t **out, size_t *got)
+{
+	size_t off = (size_t)(addr - PAGE_OF(addr));
+	const uint8_t *p = addr ? page_get(s, PAGE_OF(addr)) : NULL;
+
+	if (!p)
+		return pf_fail(PF_ETORN, "page of %#llx not copied", (unsigned long long)addr);
+	*out = p + off;
+	*got = PAGESNAP_PAGE - off < max ? PAGESNAP_PAGE - off : max;
+	return 0;
+}
+
 /* Read the batch of pages pages[0..n) into new page numbers; keep those read. */
 static void read_batch(struct pagesnap *s, const uint64_t *pages, size_t n)
 {
@@ -228,13 +261,16 @@ static bool queued(uint64_t *set, uint64_t page)
 
 void pagesnap_prefetch(struct pagesnap *s, const uint64_t *addrs, const size_t *lens, size_t n)
 {
-	uint64_t pages[BATCH], set[2 * BATCH];
+	uint64_t pages[BATCH], set[2 * BATCH], seen = 1;	/* the page looked at last */
 	size_t k = 0;
 
 	memset(set, 0, sizeof set);
 	for (size_t i = 0; i < n && !s->frozen; i++) {
 		for (uint64_t p = PAGE_OF(addrs[i]); lens[i] && p < addrs[i] + lens[i] &&
 		     p >= PAGE_OF(addrs[i]); p += PAGESNAP_PAGE) {
+			if (p == seen)
+				continue;
+			seen = p;
 			if (s->keys[slot_of(s, p)] || queued(set, p))
 				continue;
 			pages[k++] = p;

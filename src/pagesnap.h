@@ -49,6 +49,10 @@ struct pagesnap {
 void pagesnap_init(struct pagesnap *s, struct remote *r);
 void pagesnap_release(struct pagesnap *s);
 
+/* Map room for `pages` pages ahead (at most PAGESNAP_MAX_PAGES), so that
+ * copying them later faults nothing in. */
+void pagesnap_reserve(struct pagesnap *s, size_t pages);
+
 /* Forget every page: reads go to the target again (not frozen). */
 void pagesnap_reset(struct pagesnap *s);
 
@@ -62,6 +66,21 @@ void pagesnap_freeze(struct pagesnap *s);
  * remote_read().
  */
 int pagesnap_read(struct pagesnap *s, uint64_t addr, void *buf, size_t len);
+
+/*
+ * pagesnap_view - as pagesnap_read(), without a copy when the span lies in
+ * one page: *out then points into the copy (valid until the next reset);
+ * otherwise the bytes are read into `buf` (`len` bytes) and *out is `buf`.
+ */
+int pagesnap_view(struct pagesnap *s, uint64_t addr, size_t len, void *buf, const uint8_t **out);
+
+/*
+ * pagesnap_peek - the bytes from `addr` to the end of its page, at most
+ * `max`, in the copy: *out and their count *got (copying the page first if
+ * not frozen). -PF_ETORN when the page cannot be had whole: then only
+ * pagesnap_read() of an exact span can tell.
+ */
+int pagesnap_peek(struct pagesnap *s, uint64_t addr, size_t max, const uint8_t **out, size_t *got);
 
 /*
  * pagesnap_prefetch - copy the pages holding the `n` spans (addresses and

@@ -27,6 +27,8 @@
 #define HEAD PYOFFSETS_OBJECT_MAX
 #define MAX_TUPLE (1u << 20)	/* more names than any code object has */
 #define MAX_LENGTH (1ull << 48)
+#define PAGE_FRAMES 4	/* frames whose variables share a page of the copy, about */
+#define BYTES_SHOWN 4096u	/* bytes of a bytes object looked at, at most */
 
 /* The names and kinds of one code object's slots, as read this capture. */
 struct code_names {
@@ -36,6 +38,13 @@ struct code_names {
 	uint32_t *off;		/* n + 1 offsets into text */
 	uint8_t *kinds;		/* enum pylocal_kind, or KIND_HIDDEN */
 	struct strbuf text;
+};
+
+/* The name of one type, as read this capture. */
+struct type_name {
+	uint64_t type;		/* 0: an empty entry */
+	uint8_t n;
+	char name[PYREPR_NAME_MAX];
 };
 
 /* How a value was shown: its exact repr, cut, or something else. */
@@ -97,7 +106,9 @@ void pylocals_init(struct pylocals *pl, struct remote *r, const struct pyloc *lo
 	pl->codes = xcalloc(PYLOCALS_CODES, sizeof *pl->codes);
 	for (size_t i = 0; i < PYLOCALS_CODES; i++)
 		strbuf_init(&pl->codes[i].text);
-	strbuf_init(&pl->scratch);
+	pl->types = xcalloc(PYLOCALS_TYPES, sizeof *pl->types);
+	pylocals_list_init(&pl->fetched);
+	strbuf_init(&pl->items);
 }
 
 static void names_clear(struct code_names *c)
@@ -118,9 +129,17 @@ void pylocals_release(struct pylocals *pl)
 		strbuf_release(&pl->codes[i].text);
 	}
 	free(pl->codes);
-	pl->codes = NULL;
+	free(pl->types);
+	free(pl->spill);
+	pylocals_list_release(&pl->fetched);
+	strbuf_release(&pl->items);
 	pagesnap_release(&pl->snap);
-	strbuf_release(&pl->scratch);
+	memset(pl, 0, sizeof *pl);
+}
+
+void pylocals_expect(struct pylocals *pl, size_t nframes)
+{
+	pagesnap_reserve(&pl->snap, nframes / PAGE_FRAMES + PAGESNAP_CHUNK);
 }
 
 void pylocals_reset(struct pylocals *pl)
@@ -128,6 +147,7 @@ void pylocals_reset(struct pylocals *pl)
 	pagesnap_reset(&pl->snap);
 	for (size_t i = 0; i < PYLOCALS_CODES; i++)
 		names_clear(&pl->codes[i]);
+	memset(pl->types, 0, PYLOCALS_TYPES * sizeof *pl->types);
 }
 
 /* --------------------------------------------------------------- reads */
@@ -228,6 +248,52 @@ int pylocals_text(struct pylocals *pl, uint64_t addr, size_t max, struct strbuf 
 
 /* -------------------------------------------------------------- values */
 
+/*
+ * An object's first bytes as found in the copy: `n` of them at `b`, at
+ * least as many as were asked for and up to HEAD when its page holds them,
+ * so that one look serves the type check and the fields after it.
+ */
+struct head {
+	const uint8_t *b;
+	size_t n;
+	uint8_t buf[HEAD];
+};
+
+/* Make `h` hold at least the first `len` bytes of the object at `addr`. */
+static int head_need(struct pylocals *pl, uint64_t addr, size_t len, struct head *h)
+{
+	int rc;
+
+	if (len <= h->n)
+		return 0;
+	if (len > HEAD)
+		return pf_fail(PF_ETORN, "a head of %zu bytes", len);
+	if ((rc = rd(pl, addr, h->buf, len)) < 0)
+		return rc;
+	h->b = h->buf;
+	h->n = len;
+	return 0;
+}
+
+static int head_of(struct pylocals *pl, uint64_t addr, size_t len, struct head *h)
+{
+	if (!addr || pagesnap_peek(&pl->snap, addr, HEAD, &h->b, &h->n) < 0)
+		h->n = 0;
+	return head_need(pl, addr, len, h);
+}
+
+/* `len` bytes at `addr`: *p into the copy, or into the spill buffer (valid
+ * until the next span). */
+static int span(struct pylocals *pl, uint64_t addr, size_t len, const uint8_t **p)
+{
+	if (!len) {
+		*p = (const uint8_t *)"";
+		return 0;
+	}
+	XGROW(pl->spill, pl->spill_cap, len);
+	return pagesnap_view(&pl->snap, addr, len, pl->spill, p);
+}
+
 static enum shown repr_value(struct pylocals *pl, uint64_t addr, int depth, struct strbuf *out);
 
 static enum shown unreadable(uint64_t addr, struct strbuf *out)
@@ -236,36 +302,62 @@ static enum shown unreadable(uint64_t addr, struct strbuf *out)
 	return SHOWN_OTHER;
 }
 
+/* Which type-name entry `type` uses: direct-mapped by address. */
+static struct type_name *type_slot(struct pylocals *pl, uint64_t type)
+{
+	return &pl->types[(type >> 4) * 0x9e3779b97f4a7c15ull >> 58 & (PYLOCALS_TYPES - 1)];
+}
+
+/* Read the name of type `type` into `t`. */
+static int type_name(struct pylocals *pl, uint64_t type, struct type_name *t)
+{
+	const uint8_t *p;
+	size_t got;
+	uint64_t at;
+	int rc;
+
+	if ((rc = rd_ptr(pl, type + pl->loc->off.tp_name, &at)) < 0)
+		return rc;
+	if (pagesnap_peek(&pl->snap, at, sizeof t->name, &p, &got) < 0)
+		got = 0;
+	/* a name cut by its page's end is read on; if the next page cannot
+	 * be read, the name ends before it */
+	if (got < sizeof t->name && (!got || !memchr(p, '\0', got)) &&
+	    rd(pl, at, t->name, sizeof t->name) == 0)
+		got = sizeof t->name;
+	else if (got)
+		memcpy(t->name, p, got);
+	else
+		return pf_fail(PF_ETORN, "no type name at %#llx", (unsigned long long)at);
+	t->type = type;
+	t->n = (uint8_t)got;
+	return 0;
+}
+
 /* "<TypeName at 0xADDR>", the name read through the object's type. */
 static enum shown repr_other(struct pylocals *pl, uint64_t addr, uint64_t type, struct strbuf *out)
 {
-	char name[PYREPR_NAME_MAX];
-	uint64_t at;
-	size_t n = sizeof name, to_page_end;
+	struct type_name *t = type_slot(pl, type);
 
-	if (rd_ptr(pl, type + pl->loc->off.tp_name, &at) < 0)
+	if (t->type != type && type_name(pl, type, t) < 0)
 		return unreadable(addr, out);
-	/* the name may end just before an unmapped page: then read up to it */
-	to_page_end = PAGESNAP_PAGE - (at & (PAGESNAP_PAGE - 1));
-	if (rd(pl, at, name, n) < 0 && (n = to_page_end < n ? to_page_end : 0, !n ||
-					 rd(pl, at, name, n) < 0))
-		return unreadable(addr, out);
-	pyrepr_other(name, n, addr, out);
+	if (!pl->fetching)
+		pyrepr_other(t->name, t->n, addr, out);
 	return SHOWN_OTHER;
 }
 
-static enum shown repr_long(struct pylocals *pl, uint64_t addr, struct strbuf *out)
+static enum shown repr_long(struct pylocals *pl, uint64_t addr, struct head *h, struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD], *obj;
+	const uint8_t *obj;
 	uint64_t n;
 	uint32_t top;
 	bool negative;
 	size_t len, mark = out->len;
 	int rc;
 
-	if (rd(pl, addr, head, o->long_digits) < 0 ||
-	    pyrepr_long_size(o, head, o->long_digits, &n, &negative) < 0)
+	if (head_need(pl, addr, o->long_digits, h) < 0 ||
+	    pyrepr_long_size(o, h->b, o->long_digits, &n, &negative) < 0)
 		return unreadable(addr, out);
 	if (n > PYREPR_INT_DIGITS) {
 		if (rd(pl, addr + o->long_digits + 4 * (n - 1), &top, 4) < 0)
@@ -275,33 +367,30 @@ static enum shown repr_long(struct pylocals *pl, uint64_t addr, struct strbuf *o
 		return SHOWN_CUT;
 	}
 	len = o->long_digits + 4 * (size_t)n;
-	obj = xmalloc(len);
-	rc = rd(pl, addr, obj, len);
+	rc = span(pl, addr, len, &obj);
 	if (rc == 0 && !pl->fetching)
 		rc = pyrepr_long(o, &pl->style, obj, len, out);
-	free(obj);
 	if (rc < 0)
 		return unreadable(addr, out);
 	/* an exact int is only digits and a sign; a cut one ends in "... (N digits)" */
 	return memchr(out->buf + mark, '.', out->len - mark) ? SHOWN_CUT : SHOWN_EXACT;
 }
 
-static enum shown repr_scalar(struct pylocals *pl, uint64_t addr, uint32_t off, size_t width,
+static enum shown repr_scalar(struct pylocals *pl, uint64_t addr, struct head *h, uint32_t off,
+			      size_t width,
 			      int (*fn)(const struct pyoffsets *, const uint8_t *, size_t,
 					struct strbuf *), struct strbuf *out)
 {
-	uint8_t head[HEAD];
-
-	if (rd(pl, addr, head, off + width) < 0 ||
-	    (!pl->fetching && fn(&pl->loc->off, head, off + width, out) < 0))
+	if (head_need(pl, addr, off + width, h) < 0 ||
+	    (!pl->fetching && fn(&pl->loc->off, h->b, off + width, out) < 0))
 		return unreadable(addr, out);
 	return SHOWN_EXACT;
 }
 
-static enum shown repr_str(struct pylocals *pl, uint64_t addr, struct strbuf *out)
+static enum shown repr_str(struct pylocals *pl, uint64_t addr, struct head *h, struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD], *chars;
+	const uint8_t *chars;
 	uint64_t n, data, shown;
 	uint32_t at;
 	unsigned kind;
@@ -309,42 +398,40 @@ static enum shown repr_str(struct pylocals *pl, uint64_t addr, struct strbuf *ou
 	int rc;
 
 	if (o->str_model == STR_BYTES27) {	/* a 2.7 unicode */
-		if (rd(pl, addr, head, o->uni27_data + 8) < 0)
+		if (head_need(pl, addr, o->uni27_data + 8, h) < 0)
 			return unreadable(addr, out);
-		n = get_ptr(head, o->uni27_length);
-		data = get_ptr(head, o->uni27_data);
+		n = get_ptr(h->b, o->uni27_length);
+		data = get_ptr(h->b, o->uni27_data);
 		kind = o->uni27_kind;
-	} else if (rd(pl, addr, head, o->str_ascii_data) < 0 ||
-		   pyrepr_str_head(o, head, o->str_ascii_data, &n, &kind, &at, &indirect) < 0 ||
+	} else if (head_need(pl, addr, o->str_ascii_data, h) < 0 ||
+		   pyrepr_str_head(o, h->b, o->str_ascii_data, &n, &kind, &at, &indirect) < 0 ||
 		   (data = addr + at, indirect && rd_ptr(pl, addr + at, &data) < 0)) {
 		return unreadable(addr, out);
 	}
 	if (n >= MAX_LENGTH)
 		return unreadable(addr, out);
 	shown = n < pl->style.width ? n : pl->style.width;
-	chars = xmalloc(shown * kind + 1);
-	rc = rd(pl, data, chars, shown * kind);
+	rc = span(pl, data, shown * kind, &chars);
 	if (rc == 0 && !pl->fetching)
 		rc = pyrepr_str(&pl->style, kind, chars, shown * kind, n, out);
-	free(chars);
 	if (rc < 0)
 		return unreadable(addr, out);
 	return n > shown ? SHOWN_CUT : SHOWN_EXACT;
 }
 
-static enum shown repr_bytes(struct pylocals *pl, uint64_t addr, struct strbuf *out)
+static enum shown repr_bytes(struct pylocals *pl, uint64_t addr, struct head *h, struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD], chars[4096];
+	const uint8_t *chars;
 	int64_t n;
 	size_t shown;
 
-	if (rd(pl, addr, head, o->bytes_data) < 0)
+	if (head_need(pl, addr, o->bytes_data, h) < 0)
 		return unreadable(addr, out);
-	n = (int64_t)get_ptr(head, o->bytes_size);
+	n = (int64_t)get_ptr(h->b, o->bytes_size);
 	shown = n < 0 ? 0 : (uint64_t)n < pl->style.width ? (size_t)n : pl->style.width;
-	shown = shown < sizeof chars ? shown : sizeof chars;
-	if (n < 0 || (uint64_t)n >= MAX_LENGTH || rd(pl, addr + o->bytes_data, chars, shown) < 0)
+	shown = shown < BYTES_SHOWN ? shown : BYTES_SHOWN;
+	if (n < 0 || (uint64_t)n >= MAX_LENGTH || span(pl, addr + o->bytes_data, shown, &chars) < 0)
 		return unreadable(addr, out);
 	if (!pl->fetching)
 		pyrepr_bytes(&pl->style, chars, shown, (uint64_t)n, out);
@@ -357,7 +444,7 @@ static enum shown repr_bytes(struct pylocals *pl, uint64_t addr, struct strbuf *
 struct items {
 	uint64_t addr[2 * PYREPR_ITEMS];	/* dict: key, value, key, ... */
 	size_t n;				/* addresses found */
-	struct strbuf text;
+	struct strbuf *text;			/* the pylocals' own: no container nests */
 	size_t start[2 * PYREPR_ITEMS + 1];
 	const char *ptr[2 * PYREPR_ITEMS];
 	size_t len[2 * PYREPR_ITEMS];
@@ -372,14 +459,14 @@ static bool items_repr(struct pylocals *pl, struct items *it, bool *complete)
 	for (size_t i = 0; i < it->n && simple; i++) {
 		enum shown s;
 
-		it->start[i] = it->text.len;
-		s = repr_value(pl, it->addr[i], 1, &it->text);
+		it->start[i] = it->text->len;
+		s = repr_value(pl, it->addr[i], 1, it->text);
 		simple = s != SHOWN_OTHER;
 		*complete = *complete && s == SHOWN_EXACT;
 	}
-	it->start[it->n] = it->text.len;
+	it->start[it->n] = it->text->len;
 	for (size_t i = 0; i < it->n; i++) {
-		it->ptr[i] = it->text.buf + it->start[i];
+		it->ptr[i] = it->text->buf + it->start[i];
 		it->len[i] = it->start[i + 1] - it->start[i];
 	}
 	return simple;
@@ -391,13 +478,13 @@ static void show_items(struct pylocals *pl, enum pyrepr_container kind, uint64_t
 	size_t per = kind == PYREPR_DICT ? 2 : 1;
 	bool complete;
 
-	strbuf_init(&it->text);
+	it->text = &pl->items;
+	strbuf_reset(it->text);
 	if (items_repr(pl, it, &complete) && !pl->fetching)
 		pyrepr_container(&pl->style, kind, len, it->ptr, it->len, it->n / per,
 				 complete && it->n / per == len, out);
 	else if (!pl->fetching)
 		pyrepr_container(&pl->style, kind, len, NULL, NULL, 0, false, out);
-	strbuf_release(&it->text);
 }
 
 /* A tuple's or list's first item pointers, at `items` in the target. */
@@ -407,18 +494,18 @@ static int seq_items(struct pylocals *pl, uint64_t items, uint64_t len, struct i
 	return it->n ? rd(pl, items, it->addr, 8 * it->n) : 0;
 }
 
-static enum shown repr_seq(struct pylocals *pl, uint64_t addr, bool tuple, struct strbuf *out)
+static enum shown repr_seq(struct pylocals *pl, uint64_t addr, struct head *h, bool tuple,
+			   struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD];
 	struct items it = { .n = 0 };
 	uint64_t items;
 	int64_t len;
 
-	if (rd(pl, addr, head, tuple ? o->tuple_items : o->list_items + 8) < 0)
+	if (head_need(pl, addr, tuple ? o->tuple_items : o->list_items + 8, h) < 0)
 		return unreadable(addr, out);
-	len = (int64_t)get_ptr(head, o->var_size);
-	items = tuple ? addr + o->tuple_items : get_ptr(head, o->list_items);
+	len = (int64_t)get_ptr(h->b, o->var_size);
+	items = tuple ? addr + o->tuple_items : get_ptr(h->b, o->list_items);
 	if (len < 0 || (uint64_t)len >= MAX_LENGTH || seq_items(pl, items, (uint64_t)len, &it) < 0)
 		return unreadable(addr, out);
 	show_items(pl, tuple ? PYREPR_TUPLE : PYREPR_LIST, (uint64_t)len, &it, out);
@@ -434,16 +521,17 @@ static int scan_entries(struct pylocals *pl, uint64_t table, uint64_t count, uin
 			uint32_t key, uint32_t value, struct items *it)
 {
 	uint8_t buf[PYLOCALS_SCAN * 64];
+	const uint8_t *e;
 	size_t n = count < PYLOCALS_SCAN ? (size_t)count : PYLOCALS_SCAN;
 	size_t per = value == PYOFF_NONE ? 1 : 2;
 	int rc;
 
 	it->n = 0;
-	if (!n || (rc = rd(pl, table, buf, n * size)) < 0)
+	if (!n || (rc = pagesnap_view(&pl->snap, table, n * size, buf, &e)) < 0)
 		return n ? rc : 0;
 	for (size_t i = 0; i < n && it->n < per * PYREPR_ITEMS; i++) {
-		uint64_t k = get_ptr(buf + i * size, key);
-		uint64_t v = per == 2 ? get_ptr(buf + i * size, value) : 1;
+		uint64_t k = get_ptr(e + i * size, key);
+		uint64_t v = per == 2 ? get_ptr(e + i * size, value) : 1;
 
 		if (!k || !v)
 			continue;
@@ -454,22 +542,22 @@ static int scan_entries(struct pylocals *pl, uint64_t table, uint64_t count, uin
 	return 0;
 }
 
-static enum shown repr_set(struct pylocals *pl, uint64_t addr, bool frozen, struct strbuf *out)
+static enum shown repr_set(struct pylocals *pl, uint64_t addr, struct head *h, bool frozen,
+			   struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD];
 	struct items it = { .n = 0 };
 	int64_t fill, used, mask;
 
-	if (rd(pl, addr, head, o->set_table + 8) < 0)
+	if (head_need(pl, addr, o->set_table + 8, h) < 0)
 		return unreadable(addr, out);
-	fill = (int64_t)get_ptr(head, o->set_fill);
-	used = (int64_t)get_ptr(head, o->set_used);
-	mask = (int64_t)get_ptr(head, o->set_mask);
+	fill = (int64_t)get_ptr(h->b, o->set_fill);
+	used = (int64_t)get_ptr(h->b, o->set_used);
+	mask = (int64_t)get_ptr(h->b, o->set_mask);
 	if (used < 0 || fill < used || mask < used || (mask & (mask + 1)) || (uint64_t)mask >= MAX_LENGTH)
 		return unreadable(addr, out);
 	/* deleted keys leave a dummy that only `fill` counts: items only without them */
-	if (fill == used && scan_entries(pl, get_ptr(head, o->set_table), (uint64_t)mask + 1,
+	if (fill == used && scan_entries(pl, get_ptr(h->b, o->set_table), (uint64_t)mask + 1,
 					 o->se_size, o->se_key, PYOFF_NONE, &it) < 0)
 		return unreadable(addr, out);
 	show_items(pl, frozen ? PYREPR_FROZENSET : PYREPR_SET, (uint64_t)used, &it, out);
@@ -481,23 +569,23 @@ static int dict_entries(struct pylocals *pl, uint64_t keys, uint64_t *at, uint32
 			bool *unicode, uint64_t *count)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD];
+	struct head h;
 	int64_t n, dk;
 	unsigned log2, ix;
 	int rc;
 
-	if ((rc = rd(pl, keys, head, o->dk_indices)) < 0)
+	if ((rc = head_of(pl, keys, o->dk_indices, &h)) < 0)
 		return rc;
-	n = (int64_t)get_ptr(head, o->dk_nentries);
+	n = (int64_t)get_ptr(h.b, o->dk_nentries);
 	if (o->dk_size != PYOFF_NONE) {	/* 3.6 - 3.10: index width from the size */
-		dk = (int64_t)get_ptr(head, o->dk_size);
+		dk = (int64_t)get_ptr(h.b, o->dk_size);
 		ix = dk <= 0xff ? 1 : dk <= 0xffff ? 2 : dk <= 0xffffffffll ? 4 : 8;
 		*unicode = false;
 	} else {
-		log2 = head[o->dk_log2_size];
-		ix = head[o->dk_log2_index_bytes] - log2 < 4 ? 1u << (head[o->dk_log2_index_bytes] - log2) : 0;
+		log2 = h.b[o->dk_log2_size];
+		ix = h.b[o->dk_log2_index_bytes] - log2 < 4 ? 1u << (h.b[o->dk_log2_index_bytes] - log2) : 0;
 		dk = log2 < 40 ? 1ll << log2 : -1;
-		*unicode = head[o->dk_kind] != 0;
+		*unicode = h.b[o->dk_kind] != 0;
 	}
 	if (dk < 1 || (dk & (dk - 1)) || !ix || n < 0 || n > dk)	/* empty dicts share a keys object of size 1 */
 		return pf_fail(PF_ETORN, "implausible dict keys at %#llx", (unsigned long long)keys);
@@ -531,18 +619,17 @@ static int dict_items(struct pylocals *pl, const uint8_t *head, struct items *it
 			    unicode ? o->due_value : o->de_value, it);
 }
 
-static enum shown repr_dict(struct pylocals *pl, uint64_t addr, struct strbuf *out)
+static enum shown repr_dict(struct pylocals *pl, uint64_t addr, struct head *h, struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	uint8_t head[HEAD];
 	struct items it = { .n = 0 };
 	int64_t used;
 	uint32_t end = o->dict_table != PYOFF_NONE ? o->dict_table : o->dict_values;
 
-	if (rd(pl, addr, head, end + 8) < 0)
+	if (head_need(pl, addr, end + 8, h) < 0)
 		return unreadable(addr, out);
-	used = (int64_t)get_ptr(head, o->dict_used);
-	if (used < 0 || (uint64_t)used >= MAX_LENGTH || dict_items(pl, head, &it) < 0)
+	used = (int64_t)get_ptr(h->b, o->dict_used);
+	if (used < 0 || (uint64_t)used >= MAX_LENGTH || dict_items(pl, h->b, &it) < 0)
 		return unreadable(addr, out);
 	show_items(pl, PYREPR_DICT, (uint64_t)used, &it, out);
 	return SHOWN_OTHER;
@@ -561,40 +648,42 @@ static bool repr_singleton(const struct pytypes *t, uint64_t addr, struct strbuf
 }
 
 /* Containers are looked into at depth 0 only: an item that is one is not simple. */
-static enum shown repr_typed(struct pylocals *pl, uint64_t addr, uint64_t type, int depth,
-			     struct strbuf *out)
+static enum shown repr_typed(struct pylocals *pl, uint64_t addr, struct head *h, uint64_t type,
+			     int depth, struct strbuf *out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
 	const struct pytypes *t = &pl->loc->types;
 
 	if (type == t->long_type)
-		return repr_long(pl, addr, out);
+		return repr_long(pl, addr, h, out);
 	if (type == t->int_type)
-		return repr_scalar(pl, addr, o->int27_value, 8, pyrepr_int27, out);
+		return repr_scalar(pl, addr, h, o->int27_value, 8, pyrepr_int27, out);
 	if (type == t->float_type)
-		return repr_scalar(pl, addr, o->float_value, 8, pyrepr_float, out);
+		return repr_scalar(pl, addr, h, o->float_value, 8, pyrepr_float, out);
 	if (type == t->unicode_type)
-		return repr_str(pl, addr, out);
+		return repr_str(pl, addr, h, out);
 	if (type == t->bytes_type)
-		return repr_bytes(pl, addr, out);
+		return repr_bytes(pl, addr, h, out);
 	if (depth == 0 && (type == t->tuple_type || type == t->list_type))
-		return repr_seq(pl, addr, type == t->tuple_type, out);
+		return repr_seq(pl, addr, h, type == t->tuple_type, out);
 	if (depth == 0 && (type == t->set_type || type == t->frozenset_type))
-		return repr_set(pl, addr, type == t->frozenset_type, out);
+		return repr_set(pl, addr, h, type == t->frozenset_type, out);
 	if (depth == 0 && type == t->dict_type)
-		return repr_dict(pl, addr, out);
+		return repr_dict(pl, addr, h, out);
 	return repr_other(pl, addr, type, out);
 }
 
 static enum shown repr_value(struct pylocals *pl, uint64_t addr, int depth, struct strbuf *out)
 {
+	struct head h;
 	uint64_t type;
 
 	if (repr_singleton(&pl->loc->types, addr, out))
 		return SHOWN_EXACT;
-	if (rd_ptr(pl, addr + pl->loc->off.ob_type, &type) < 0 || !type)
+	if (head_of(pl, addr, pl->loc->off.ob_type + 8, &h) < 0 ||
+	    !(type = get_ptr(h.b, pl->loc->off.ob_type)))
 		return unreadable(addr, out);
-	return repr_typed(pl, addr, type, depth, out);
+	return repr_typed(pl, addr, &h, type, depth, out);
 }
 
 /* ------------------------------------------------------------ names */
@@ -828,14 +917,12 @@ int pylocals_read(struct pylocals *pl, uint64_t frame, uint64_t code, struct pyl
 
 int pylocals_fetch(struct pylocals *pl, uint64_t frame, uint64_t code)
 {
-	struct pylocals_list scratch;
 	int rc;
 
-	pylocals_list_init(&scratch);
+	pylocals_list_clear(&pl->fetched);
 	pl->fetching = true;
-	rc = read_frame(pl, frame, code, &scratch);
+	rc = read_frame(pl, frame, code, &pl->fetched);
 	pl->fetching = false;
-	pylocals_list_release(&scratch);
 	return rc;
 }
 

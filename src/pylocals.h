@@ -31,6 +31,7 @@
 #define PYLOCALS_SCAN 64	/* table entries of a dict or set looked at for items */
 #define PYLOCALS_WIDTH 60	/* default width of a str, bytes or int shown */
 #define PYLOCALS_CODES 64	/* code objects whose names are kept per capture */
+#define PYLOCALS_TYPES 64	/* types whose names are kept per capture */
 
 enum pylocal_kind {
 	PYLOCAL_ARG,		/* an argument (a cell one too) */
@@ -63,6 +64,7 @@ const char *pylocals_name(const struct pylocals_list *l, const struct pylocal *v
 const char *pylocals_repr(const struct pylocals_list *l, const struct pylocal *v);
 
 struct code_names;		/* pylocals.c: the names of one code object's slots */
+struct type_name;		/* pylocals.c: the name of one type */
 
 struct pylocals {
 	struct remote *r;	/* borrowed */
@@ -71,7 +73,11 @@ struct pylocals {
 	struct pagesnap snap;	/* pages read since the last pylocals_reset() */
 	bool fetching;		/* reading only: no text made */
 	struct code_names *codes;	/* PYLOCALS_CODES entries */
-	struct strbuf scratch;
+	struct type_name *types;	/* PYLOCALS_TYPES entries */
+	uint8_t *spill;		/* a span across pages, copied */
+	size_t spill_cap;
+	struct pylocals_list fetched;	/* what a fetch finds, dropped */
+	struct strbuf items;		/* the reprs of a container's first items */
 };
 
 /* Prepare to read through `r` with layout `loc` (both borrowed, outliving
@@ -88,6 +94,10 @@ void pylocals_release(struct pylocals *pl);
  * again: the same reads, served from the copy, now turned into text.
  * pylocals_read() without that split reads the target as it is.
  */
+
+/* Make room ahead for the variables of about `nframes` frames, so that a
+ * fetch while the target is held spends no time on it. */
+void pylocals_expect(struct pylocals *pl, size_t nframes);
 
 /* Forget every page and name read: call it each time the target may have
  * run since the last reads (each capture). Reads go to the target again. */

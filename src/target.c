@@ -577,13 +577,17 @@ int target_capture(struct target *tg, const struct sampling *sp)
 
 int target_inspect(struct target *tg, const struct sampling *sp, bool locals)
 {
+	bool preview;
 	int rc;
 
 	if (tg->inspecting)
 		inspect_release(&tg->in);
 	inspect_init(&tg->in, tg->t->pid, &tg->r, &tg->loc, locals, 0);
 	tg->inspecting = true;
-	if ((rc = inspect_before(&tg->in)) < 0)
+	/* a first walk of the running target, its stacks thrown away: the
+	 * code objects it meets are known, and room made, before the hold */
+	preview = !sp->nonblocking && pywalk_capture(&tg->w, true, &tg->s) == 0;
+	if ((rc = inspect_before(&tg->in, preview ? &tg->s : NULL)) < 0)
 		return rc;
 	return capture(tg, sp, &tg->in);
 }

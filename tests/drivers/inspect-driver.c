@@ -119,7 +119,7 @@ static int dump(const struct args *a, struct remote *r, const struct pyloc *loc,
 	pywalk_init(&w, r, loc, &st, false);
 	pysample_init(&s);
 	inspect_init(&in, a->pid, r, loc, a->locals, a->width);
-	if ((rc = inspect_before(&in)) == 0 && (rc = look(t, &w, &s, &in, held)) == 0) {
+	if ((rc = inspect_before(&in, NULL)) == 0 && (rc = look(t, &w, &s, &in, held)) == 0) {
 		pywalk_resolve(&w, &s);
 		pyversion_format(loc->version, python, sizeof python);
 		inspect_model(&in, &st, &s, python, &m);
