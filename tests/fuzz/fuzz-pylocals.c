@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "fake-types.h"
+#include "pick-layout.h"
 #include "pylocals.h"
 #include "pystr.h"
 
@@ -68,21 +69,17 @@ static void read_split(struct pylocals *pl, uint64_t frame, uint64_t code, int d
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct pyoffsets *const *all = pyoffsets_all();
 	static struct pyloc loc;
 	struct remote_region region;
 	struct remote r;
 	struct pylocals pl;
 	struct pylocals_list l;
 	uint64_t frame, code;
-	size_t n = 0;
 	int rc;
 
 	if (size < 17)
 		return 0;
-	while (all[n])
-		n++;
-	loc.off = *all[data[0] % n];
+	loc.off = *pick_layout(data[0]);
 	fake_types_set(&loc, loc.off.str_model == STR_BYTES27);
 	memcpy(&frame, data + 1, 8);
 	memcpy(&code, data + 9, 8);

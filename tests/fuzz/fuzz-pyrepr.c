@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pick-layout.h"
 #include "pyrepr.h"
 #include "pystr.h"
 
@@ -90,19 +91,17 @@ static void decode(const struct pyoffsets *o, const struct pyrepr_style *st, uin
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct pyoffsets *const *all = pyoffsets_all();
+	const struct pyoffsets *o;
 	struct pyrepr_style st;
 	struct strbuf out;
-	size_t n = 0;
 
 	if (size < 3)
 		return 0;
-	while (all[n])
-		n++;
-	st.version = all[data[0] % n]->version;
+	o = pick_layout(data[0]);
+	st.version = o->version;
 	st.width = 1 + data[2];
 	strbuf_init(&out);
-	decode(all[data[0] % n], &st, data[1], data + 3, size - 3, &out);
+	decode(o, &st, data[1], data + 3, size - 3, &out);
 	check_utf8(&out);
 	strbuf_release(&out);
 	return 0;

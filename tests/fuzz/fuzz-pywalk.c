@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "fake-target.h"
+#include "pick-layout.h"
 #include "pyoffsets.h"
 #include "pywalk.h"
 #include "xalloc.h"
@@ -93,20 +94,16 @@ static void capture_steady(const struct pyloc *loc, bool qualnames, const uint8_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct pyoffsets *const *all = pyoffsets_all();
 	static struct pyloc loc;
 	struct remote_region region;
 	struct remote r;
 	struct stacks st;
 	struct pywalk w;
 	struct pysample s;
-	size_t n = 0;
 
 	if (size < 1)
 		return 0;
-	while (all[n])
-		n++;
-	loc.off = *all[(data[0] & 0x7f) % n];
+	loc.off = *pick_layout(data[0] & 0x7f);
 	loc.runtime = loc.interp_head = FAKE_RUNTIME;
 	loc.tstate_current = FAKE_TSTATE_CURRENT;
 	loc.code_type = FAKE_CODE_TYPE;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pick-layout.h"
 #include "pyoffsets.h"
 #include "strbuf.h"
 #include "threadname.h"
@@ -47,19 +48,15 @@ static void decode_entries(const struct pyoffsets *o, const uint8_t *obj, size_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct pyoffsets *const *all = pyoffsets_all();
 	const struct pyoffsets *o;
 	struct threadname_layout l;
 	struct strbuf name;
-	size_t n = 0;
 	uint64_t v;
 	bool cut;
 
 	if (size < 1)
 		return 0;
-	while (all[n])
-		n++;
-	o = all[data[0] % n];
+	o = pick_layout(data[0]);
 	data++, size--;
 	strbuf_init(&name);
 	if (threadname_str(o, data, size, 1 + size % 300, &name, &cut) == 0)
