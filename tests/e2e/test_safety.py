@@ -210,9 +210,11 @@ class StatReader(object):
 HOLD = "--threads"
 
 
-def spawn_sampling(pyflame, target, *args):
+def spawn_sampling(pyflame, target, *args, **kw):
     """Start pyflame at the fast rate; return it once it stops the target
-    for samples."""
+    for samples. With best_effort=S, return after S seconds at most even if
+    no stop was seen."""
+    best_effort = kw.get("best_effort")
     if HOLD not in args:
         args = (HOLD,) + args
     proc = pyflame.spawn(*(("-r", FAST) + args + ("-p", target.pid)))
@@ -222,10 +224,10 @@ def spawn_sampling(pyflame, target, *args):
     try:
         # A stop lasts microseconds: on a loaded machine this poller may
         # share a CPU with pyflame and miss stops for a while.
-        seen = reader.wait_stopped(20.0)
+        seen = reader.wait_stopped(best_effort or 20.0)
     finally:
         reader.close()
-    if not seen:
+    if not seen and not best_effort:
         pytest.fail("pyflame never stopped its target for a sample%s"
                     % pyflame.finish(proc, 5.0))
     return proc
@@ -340,8 +342,10 @@ def test_stop_signal_at_random_moments(py, name, targets, pyflame, counters):
 def test_sigpipe_to_pyflame_is_ignored(py, targets, pyflame, counters):
     """A SIGPIPE sent to pyflame changes nothing: it runs its full time."""
     target = start_heartbeat(targets, py, counters)
-    # long enough for the poller to see a stop on a loaded machine
-    proc = spawn_sampling(pyflame, target, "-s", "1.5")
+    # SIGPIPE is ignored from pyflame's start, before it attaches: the
+    # signal is sent mid-stop if the poller sees one within 1 s, else
+    # anyway, still within the run, whose length is what is checked
+    proc = spawn_sampling(pyflame, target, "-s", "1.5", best_effort=1.0)
     processes.send(proc, signal.SIGPIPE)
     run = pyflame.finish(proc, 10.0)
     prof = good_profile(run)
