@@ -28,6 +28,7 @@
 #define MAX_TUPLE (1u << 20)	/* more names than any code object has */
 #define MAX_LENGTH (1ull << 48)
 #define PAGE_FRAMES 4	/* frames whose variables share a page of the copy, about */
+#define AHEAD_MAX 2048u	/* pages of the copy mapped ahead at most: 8 MiB */
 #define BYTES_SHOWN 4096u	/* bytes of a bytes object looked at, at most */
 
 /* The names and kinds of one code object's slots, as read this capture. */
@@ -139,7 +140,9 @@ void pylocals_release(struct pylocals *pl)
 
 void pylocals_expect(struct pylocals *pl, size_t nframes)
 {
-	pagesnap_reserve(&pl->snap, nframes / PAGE_FRAMES + PAGESNAP_CHUNK);
+	size_t pages = nframes / PAGE_FRAMES + PAGESNAP_CHUNK;
+
+	pagesnap_reserve(&pl->snap, pages < AHEAD_MAX ? pages : AHEAD_MAX);
 }
 
 void pylocals_reset(struct pylocals *pl)
