@@ -928,11 +928,20 @@ static int sole_gil_holder(struct pywalk *w, uint64_t *holder)
 	return 0;
 }
 
-/* The GIL holder and its TID: 1, 0 for none, -1 if unknown. */
-static int gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid)
+/*
+ * The words that say who holds the GIL are read one by one, not through
+ * the page cache (rcache_reset_direct): while the target runs, the holder
+ * writes their pages all the time, and copying those whole pages from
+ * another CPU's cache cost a third of a 100 Hz sampler's time on a
+ * 32-thread target.
+ */
+int pywalk_gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid)
 {
 	uint64_t native;
 
+	*ts = 0;
+	*tid = 0;
+	rcache_reset_direct(&w->cache);
 	if (w->loc->off.ts_native_thread_id == PYOFF_NONE || sole_gil_holder(w, ts) < 0)
 		return -1;
 	if (!*ts)
@@ -944,37 +953,12 @@ static int gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid)
 	return 1;
 }
 
-/*
- * The words that say who holds the GIL are read one by one, not through
- * the page cache: while the target runs, the holder writes their pages all
- * the time, and copying those whole pages from another CPU's cache cost a
- * third of a 100 Hz sampler's time on a 32-thread target.
- */
-int pywalk_gil_owner(struct pywalk *w, uint64_t *ts, pid_t *tid)
-{
-	bool cached = w->cache.enabled;
-	int rc;
-
-	*ts = 0;
-	*tid = 0;
-	rcache_reset(&w->cache);
-	w->cache.enabled = false;
-	rc = gil_owner(w, ts, tid);
-	w->cache.enabled = cached;
-	return rc;
-}
-
 bool pywalk_gil_still_owned(struct pywalk *w, uint64_t ts)
 {
-	bool cached = w->cache.enabled;
 	uint64_t holder;
-	int rc;
 
-	rcache_reset(&w->cache);
-	w->cache.enabled = false;
-	rc = sole_gil_holder(w, &holder);
-	w->cache.enabled = cached;
-	return rc == 0 && holder == ts;
+	rcache_reset_direct(&w->cache);
+	return sole_gil_holder(w, &holder) == 0 && holder == ts;
 }
 
 int pywalk_capture(struct pywalk *w, bool all_threads, struct pysample *s)

@@ -42,6 +42,12 @@ void rcache_reset(struct rcache *c)
 	c->enabled = c->data && c->r->kind != REMOTE_PEEK;
 }
 
+void rcache_reset_direct(struct rcache *c)
+{
+	rcache_reset(c);
+	c->enabled = false;
+}
+
 static size_t home_of(uint64_t page)
 {
 	return (size_t)((page / RCACHE_PAGE) * 0x9e3779b97f4a7c15ull >> (64 - RCACHE_BITS));

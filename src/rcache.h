@@ -54,6 +54,11 @@ void rcache_release(struct rcache *c);
 /* Forget every page: the next read sees the target as it is now. */
 void rcache_reset(struct rcache *c);
 
+/* Forget every page, and until the next rcache_reset() read only the bytes
+ * asked for, straight from the target: for a few words on pages the running
+ * target writes all the time, whose whole copies would cost more. */
+void rcache_reset_direct(struct rcache *c);
+
 /*
  * rcache_read - as remote_read(): `len` bytes at `addr` into `buf`, all or
  * nothing. From cached pages when the range spans at most two; bytes

@@ -2,7 +2,8 @@
 /*
  * test-rcache.c - the page cache returns what a direct read would, reads
  * each page once per sample, reads prefetched spans alone, forgets
- * everything on reset, lists the spans a sample read from, and falls back
+ * everything on reset (reads only what is asked until the next reset after
+ * rcache_reset_direct), lists the spans a sample read from, and falls back
  * to exact reads where a whole page cannot be read.
  */
 #include "compat.h"
@@ -62,6 +63,29 @@ static void test_reads(void)
 	ok(!read_is(&c, BASE + 100, 8), "within a sample the first read holds");
 	rcache_reset(&c);
 	ok(read_is(&c, BASE + 100, 8), "after a reset the target is read again");
+	rcache_release(&c);
+}
+
+/* After rcache_reset_direct, until the next reset: each read its own. */
+static void test_direct(void)
+{
+	struct remote_region region = { BASE, mem, sizeof mem };
+	struct remote r;
+	struct rcache c;
+	uint64_t before;
+
+	open_cache(&r, &c, &region, 1, 6);
+	ok(read_is(&c, BASE + 100, 8), "a page cached");
+	rcache_reset_direct(&c);
+	before = r.reads;
+	ok(read_is(&c, BASE + 100, 8) && read_is(&c, BASE + 108, 8) && r.reads == before + 2,
+	   "direct: two reads in one page are two reads of the target");
+	fill(7);
+	ok(read_is(&c, BASE + 100, 8), "direct: nothing is kept, the target is read as it is now");
+	rcache_reset(&c);
+	before = r.reads;
+	ok(read_is(&c, BASE + 100, 8) && read_is(&c, BASE + 108, 8) && r.reads == before + 1,
+	   "a reset caches pages again");
 	rcache_release(&c);
 }
 
@@ -165,6 +189,7 @@ static void test_unaligned_regions(void)
 int main(void)
 {
 	test_reads();
+	test_direct();
 	test_prefetch();
 	test_used();
 	test_read_count();
