@@ -29,6 +29,7 @@
 #define MAX_LENGTH (1ull << 48)
 #define PAGE_FRAMES 4	/* frames whose variables share a page of the copy, about */
 #define AHEAD_MAX 2048u	/* pages of the copy mapped ahead at most: 8 MiB */
+_Static_assert(PYLOCALS_CODES == 64 && PYLOCALS_TYPES == 64, "slot64() picks one of 64");
 #define BYTES_SHOWN 4096u	/* bytes of a bytes object looked at, at most */
 
 /* The names and kinds of one code object's slots, as read this capture. */
@@ -305,10 +306,11 @@ static enum shown unreadable(uint64_t addr, struct strbuf *out)
 	return SHOWN_OTHER;
 }
 
-/* Which type-name entry `type` uses: direct-mapped by address. */
-static struct type_name *type_slot(struct pylocals *pl, uint64_t type)
+/* The entry of a 64-entry table, direct-mapped by an object's address, that
+ * the object at `addr` uses (code names, type names). */
+static size_t slot64(uint64_t addr)
 {
-	return &pl->types[(type >> 4) * 0x9e3779b97f4a7c15ull >> 58 & (PYLOCALS_TYPES - 1)];
+	return (size_t)((addr >> 4) * 0x9e3779b97f4a7c15ull >> 58);
 }
 
 /* Read the name of type `type` into `t`. */
@@ -340,7 +342,7 @@ static int type_name(struct pylocals *pl, uint64_t type, struct type_name *t)
 /* "<TypeName at 0xADDR>", the name read through the object's type. */
 static enum shown repr_other(struct pylocals *pl, uint64_t addr, uint64_t type, struct strbuf *out)
 {
-	struct type_name *t = type_slot(pl, type);
+	struct type_name *t = &pl->types[slot64(type)];
 
 	if (t->type != type && type_name(pl, type, t) < 0)
 		return unreadable(addr, out);
@@ -691,12 +693,6 @@ static enum shown repr_value(struct pylocals *pl, uint64_t addr, int depth, stru
 
 /* ------------------------------------------------------------ names */
 
-/* Which code-names entry `code` uses: direct-mapped by address. */
-static struct code_names *names_slot(struct pylocals *pl, uint64_t code)
-{
-	return &pl->codes[(code >> 4) * 0x9e3779b97f4a7c15ull >> 58 & (PYLOCALS_CODES - 1)];
-}
-
 static void names_add(struct code_names *c, uint32_t i, uint8_t kind)
 {
 	c->kinds[i] = kind;
@@ -815,7 +811,7 @@ static int names_kinds(struct pylocals *pl, const uint8_t *code, struct code_nam
 static int names_of(struct pylocals *pl, uint64_t code, struct code_names **out)
 {
 	const struct pyoffsets *o = &pl->loc->off;
-	struct code_names *c = names_slot(pl, code);
+	struct code_names *c = &pl->codes[slot64(code)];
 	uint8_t buf[PYOFFSETS_CODE_MAX];
 	int rc;
 

@@ -159,7 +159,6 @@ int pyrepr_int27(const struct pyoffsets *o, const uint8_t *obj, size_t len, stru
 	if (!has(len, o->int27_value, 8))
 		return pf_fail(PF_EFORMAT, "int object too short");
 	v = (int64_t)le_load(obj, o->int27_value, 8);
-
 	if (v < 0)
 		strbuf_addch(out, '-');
 	strbuf_addu(out, v < 0 ? -(uint64_t)v : (uint64_t)v);
