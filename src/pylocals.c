@@ -901,6 +901,10 @@ static int read_frame(struct pylocals *pl, uint64_t frame, uint64_t code, struct
 		if (c->kinds[i] == KIND_HIDDEN || (!value && !tagged))
 			continue;
 		slot_repr(pl, slots[i], value, &out->text);
+		if (pl->fetching) {	/* its pages are copied: no variable kept */
+			strbuf_setlen(&out->text, at);
+			continue;
+		}
 		strbuf_addch(&out->text, '\0');
 		add_variable(out, first, c->text.buf + c->off[i], c->off[i + 1] - c->off[i],
 			     c->kinds[i], at, out->text.len - at - 1);

@@ -76,7 +76,7 @@ struct pylocals {
 	struct type_name *types;	/* PYLOCALS_TYPES entries */
 	uint8_t *spill;		/* a span across pages, copied */
 	size_t spill_cap;
-	struct pylocals_list fetched;	/* what a fetch finds, dropped */
+	struct pylocals_list fetched;	/* a fetch's scratch: its text only, dropped */
 	struct strbuf items;		/* the reprs of a container's first items */
 };
 
